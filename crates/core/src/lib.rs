@@ -40,8 +40,10 @@ pub mod op;
 pub mod sig;
 pub mod space;
 pub mod validate;
+pub mod vv;
 
 pub use identity::{Did, Keypair};
 pub use ids::{OpId, SpaceId};
 pub use op::{Body, DecodedOp, Op, OpData};
-pub use validate::{CausalPast, Invalid, OpMeta, Verdict, VerifiedOp};
+pub use validate::{CausalPast, Invalid, OpMeta, Rejection, Verdict, VerifiedOp};
+pub use vv::VersionVector;

@@ -187,3 +187,16 @@ pub fn validate_bytes(bytes: &[u8], past: &impl CausalPast) -> Verdict {
     let signature = d.author.verify(&d.signing_bytes(), &op.op.sig);
     validate(op, signature, past)
 }
+
+/// Why an op was kept aside (quarantined): invalid, or valid but refused by a
+/// view's rules. Stored with the op.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The op failed validation.
+    #[error("invalid: {0}")]
+    Invalid(#[from] Invalid),
+    /// The op is valid but a view's rules refuse it.
+    #[error("refused: {0}")]
+    Refused(#[from] crate::space::Refusal),
+}
