@@ -64,6 +64,9 @@ pub enum Refusal {
     /// The op is for a different space than this view.
     #[error("op belongs to another space")]
     WrongSpace,
+    /// A second genesis for an existing space.
+    #[error("the space already has its genesis")]
+    GenesisAgain,
 }
 
 impl SpaceView {
@@ -97,21 +100,23 @@ impl SpaceView {
     /// Checks `op` against the view's rules without changing anything.
     pub fn check(&self, op: &VerifiedOp) -> Result<(), Refusal> {
         let d = &op.op().data;
-        if d.space != self.id {
+        self.check_body(&d.space, &d.author, &d.body)
+    }
+
+    /// Checks whether `author` may say `body` in this space now: what a
+    /// node asks before it signs an op of its own.
+    pub fn check_body(&self, space: &SpaceId, author: &Did, body: &Body) -> Result<(), Refusal> {
+        if *space != self.id {
             return Err(Refusal::WrongSpace);
         }
-        match &d.body {
-            Body::AddMember { member } | Body::RemoveMember { member } if d.author != self.creator => {
-                let _ = member;
-                Err(Refusal::NotCreator(d.body.kind().replace('_', " ")))
+        match body {
+            Body::AddMember { .. } | Body::RemoveMember { .. } if *author != self.creator => {
+                Err(Refusal::NotCreator(body.kind().replace('_', " ")))
             }
-            Body::AddMember { member } if self.is_member(member) => {
-                Err(Refusal::AlreadyMember(*member))
-            }
+            Body::AddMember { member } if self.is_member(member) => Err(Refusal::AlreadyMember(*member)),
             Body::RemoveMember { member } if *member == self.creator => Err(Refusal::RemoveCreator),
-            Body::RemoveMember { member } if !self.is_member(member) => {
-                Err(Refusal::NotMember(*member))
-            }
+            Body::RemoveMember { member } if !self.is_member(member) => Err(Refusal::NotMember(*member)),
+            Body::Genesis { .. } => Err(Refusal::GenesisAgain),
             _ => Ok(()),
         }
     }
@@ -122,7 +127,7 @@ impl SpaceView {
         let d = &op.op().data;
         match &d.body {
             Body::AddMember { member } => {
-                let at = self.position(member).unwrap_err();
+                let (Ok(at) | Err(at)) = self.position(member);
                 self.members
                     .insert(at, Member { did: *member, since: d.ts, admitted_by: op.id() });
             }

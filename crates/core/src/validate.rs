@@ -115,10 +115,20 @@ impl VerifiedOp {
 pub enum Verdict {
     /// Valid: may be stored and folded.
     Valid(VerifiedOp),
-    /// Its causal past is incomplete: wait for these ops.
-    Pending(Vec<OpId>),
+    /// Its causal past is incomplete: the op waits for `missing`.
+    Pending {
+        /// The op, given back.
+        op: DecodedOp,
+        /// The ops it waits for.
+        missing: Vec<OpId>,
+    },
     /// Invalid, with the reason.
-    Invalid(Invalid),
+    Invalid {
+        /// The op, given back.
+        op: DecodedOp,
+        /// Why it is invalid.
+        reason: Invalid,
+    },
 }
 
 /// Validates `op`, whose signature has already been checked with the result
@@ -134,13 +144,24 @@ pub fn validate(
     signature: Result<(), SignatureError>,
     past: &impl CausalPast,
 ) -> Verdict {
-    if let Err(e) = signature {
-        return Verdict::Invalid(e.into());
+    match check(&op, signature, past) {
+        Ok(()) => Verdict::Valid(VerifiedOp { inner: op }),
+        Err(Check::Missing(missing)) => Verdict::Pending { op, missing },
+        Err(Check::Invalid(reason)) => Verdict::Invalid { op, reason },
     }
+}
+
+enum Check {
+    Missing(Vec<OpId>),
+    Invalid(Invalid),
+}
+
+fn check(op: &DecodedOp, signature: Result<(), SignatureError>, past: &impl CausalPast) -> Result<(), Check> {
+    signature.map_err(|e| Check::Invalid(e.into()))?;
     let d = &op.op.data;
     if let Some(existing) = past.log_entry(&d.space, &d.author, d.seq) {
         if existing != op.id {
-            return Verdict::Invalid(Invalid::Equivocation { existing });
+            return Err(Check::Invalid(Invalid::Equivocation { existing }));
         }
     }
     let mut missing = Vec::new();
@@ -150,7 +171,7 @@ pub fn validate(
             None => missing.push(prev),
             Some(m) => {
                 if m.space != d.space || m.author != d.author || m.seq + 1 != d.seq {
-                    return Verdict::Invalid(Invalid::BrokenLink);
+                    return Err(Check::Invalid(Invalid::BrokenLink));
                 }
                 latest = m.ts;
             }
@@ -159,33 +180,27 @@ pub fn validate(
     for dep in &d.deps {
         match past.meta(dep) {
             None => missing.push(*dep),
-            Some(m) if m.space != d.space => return Verdict::Invalid(Invalid::ForeignDep(*dep)),
+            Some(m) if m.space != d.space => return Err(Check::Invalid(Invalid::ForeignDep(*dep))),
             Some(m) => latest = latest.max(m.ts),
         }
     }
     if !missing.is_empty() {
-        return Verdict::Pending(missing);
+        return Err(Check::Missing(missing));
     }
     if d.ts < latest {
-        return Verdict::Invalid(Invalid::TimeTravel {
-            ts: d.ts,
-            past: latest,
-        });
+        return Err(Check::Invalid(Invalid::TimeTravel { ts: d.ts, past: latest }));
     }
-    Verdict::Valid(VerifiedOp { inner: op })
+    Ok(())
 }
 
 /// Validates one op end to end with single signature verification: decode,
 /// verify, validate. Bulk ingest uses [`crate::sig::verify_batch`] and
 /// [`validate`] instead; both paths give the same verdicts.
-pub fn validate_bytes(bytes: &[u8], past: &impl CausalPast) -> Verdict {
-    let op = match Op::decode(bytes) {
-        Ok(op) => op,
-        Err(e) => return Verdict::Invalid(e.into()),
-    };
+pub fn validate_bytes(bytes: &[u8], past: &impl CausalPast) -> Result<Verdict, DecodeError> {
+    let op = Op::decode(bytes)?;
     let d = &op.op.data;
     let signature = d.author.verify(&d.signing_bytes(), &op.op.sig);
-    validate(op, signature, past)
+    Ok(validate(op, signature, past))
 }
 
 /// Why an op was kept aside (quarantined): invalid, or valid but refused by a

@@ -1,1 +1,280 @@
-//! node
+//! Hearth's node runtime: one handle that the CLI and the web app both use.
+//!
+//! A [`Node`] owns a store, an optional identity and the folded views. It
+//! creates ops (sign, then the same path as everything else), ingests ops
+//! from anywhere in batches ([`Node::ingest`]), and answers reads from views
+//! restored from snapshots, never rebuilt on every open.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use hearth_core::op::{Body, MAX_DEPS, OP_VERSION, OpData};
+use hearth_core::space::{Refusal, SpaceView};
+use hearth_core::{DecodedOp, Keypair, Op, OpId, Rejection, SpaceId};
+
+use hearth_store::{Counts, Store, StoreError, StoredOp};
+
+pub mod env;
+mod ingest;
+
+pub use env::{Env, FixedEnv, SystemEnv};
+pub use ingest::{CHUNK, IngestReport, Progress};
+
+/// Why a node operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing needs an identity and this node has none.
+    #[error("no identity: create one first")]
+    NoIdentity,
+    /// The space is not known here.
+    #[error("unknown space {0}")]
+    UnknownSpace(SpaceId),
+    /// The op would be refused by the space's rules.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
+    /// This node's own op did not go through (a bug, or a concurrent writer).
+    #[error("own op {0} not accepted: {1}")]
+    NotAccepted(OpId, String),
+    /// The op this node was asked to write is malformed (e.g. a name too long).
+    #[error("bad input: {0}")]
+    BadInput(hearth_core::op::DecodeError),
+    /// An accepted op's space has no view: the store is damaged.
+    #[error("no view for space {0}; the store is damaged")]
+    MissingView(SpaceId),
+}
+
+/// A space's view and how complete it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceStatus {
+    /// The folded view.
+    pub view: SpaceView,
+    /// Ops waiting for their causal past, on this node (all spaces).
+    pub pending: u64,
+    /// Whether the view is complete as far as this node knows: nothing is
+    /// waiting for missing ops. A syncing node shows `false`.
+    pub complete: bool,
+}
+
+/// The node handle.
+pub struct Node<S> {
+    store: S,
+    identity: Option<Keypair>,
+    env: Box<dyn Env>,
+    views: RefCell<BTreeMap<SpaceId, SpaceView>>,
+}
+
+pub(crate) fn snapshot_key(space: &SpaceId) -> String {
+    format!("space/{space}")
+}
+
+impl<S: Store> Node<S> {
+    /// Opens a node on `store`, restoring views from their snapshots (and
+    /// rebuilding any that is missing from the ops).
+    pub async fn open(store: S, identity: Option<Keypair>, env: Box<dyn Env>) -> Result<Self, NodeError> {
+        let node = Node { store, identity, env, views: RefCell::new(BTreeMap::new()) };
+        for space in node.store.spaces().await? {
+            let snapshot = node.store.snapshot(&snapshot_key(&space)).await?;
+            let view = match snapshot.as_deref().and_then(SpaceView::from_snapshot) {
+                Some(view) => view,
+                None => node.rebuild_view(&space).await?,
+            };
+            node.views.borrow_mut().insert(space, view);
+        }
+        Ok(node)
+    }
+
+    /// Refolds a space's view from its stored ops, in acceptance order.
+    pub async fn rebuild_view(&self, space: &SpaceId) -> Result<SpaceView, NodeError> {
+        let mut view: Option<SpaceView> = None;
+        let mut past = Refolded::default();
+        let mut from = 0;
+        loop {
+            let page = self.store.space_ops(space, from, 1024).await?;
+            let Some(last) = page.last() else { break };
+            from = last.index + 1;
+            let ops = page
+                .iter()
+                .map(|s| Op::decode(&s.bytes))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let signatures = self.verify_signatures(&ops);
+            for (op, signature) in ops.into_iter().zip(signatures) {
+                // Stored ops were valid when accepted; refolding re-checks them.
+                let verified = match hearth_core::validate::validate(op, signature, &past) {
+                    hearth_core::Verdict::Valid(v) => v,
+                    other => return Err(StoreError::Corrupt(format!("stored op fails: {other:?}")).into()),
+                };
+                past.0.insert(verified.id(), verified.meta());
+                match &mut view {
+                    None => view = SpaceView::from_genesis(&verified),
+                    // Refused ops are refused again, identically: same order, same rules.
+                    Some(v) => drop(v.apply(&verified)),
+                }
+            }
+        }
+        view.ok_or(NodeError::MissingView(*space))
+    }
+
+    /// This node's identity, if it has one.
+    pub fn identity(&self) -> Option<&Keypair> {
+        self.identity.as_ref()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Every space this node holds, by id.
+    pub fn spaces(&self) -> Vec<SpaceView> {
+        self.views.borrow().values().cloned().collect()
+    }
+
+    /// One space's view.
+    pub fn space(&self, id: &SpaceId) -> Option<SpaceView> {
+        self.views.borrow().get(id).cloned()
+    }
+
+    /// A space's view with its completeness.
+    pub async fn status(&self, id: &SpaceId) -> Result<SpaceStatus, NodeError> {
+        let view = self.space(id).ok_or(NodeError::UnknownSpace(*id))?;
+        let pending = self.store.counts().await?.pending;
+        Ok(SpaceStatus { view, pending, complete: pending == 0 })
+    }
+
+    /// Store-wide counts.
+    pub async fn counts(&self) -> Result<Counts, NodeError> {
+        Ok(self.store.counts().await?)
+    }
+
+    /// Up to `limit` ops of a space in acceptance order from index `from`, decoded.
+    pub async fn ops(&self, space: &SpaceId, from: u64, limit: usize) -> Result<Vec<(StoredOp, Op)>, NodeError> {
+        let stored = self.store.space_ops(space, from, limit).await?;
+        stored
+            .into_iter()
+            .map(|s| {
+                let op = Op::decode(&s.bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?.op;
+                Ok((s, op))
+            })
+            .collect()
+    }
+
+    /// Every op of a space as a CARv1 archive (root: the genesis op).
+    pub async fn export_car(&self, space: &SpaceId) -> Result<Vec<u8>, NodeError> {
+        let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
+        let mut blocks = Vec::new();
+        let mut from = 0;
+        loop {
+            let page = self.store.space_ops(space, from, 4096).await?;
+            let Some(last) = page.last() else { break };
+            from = last.index + 1;
+            blocks.extend(page.into_iter().map(|s| (s.meta.id, s.bytes)));
+        }
+        Ok(hearth_core::car::write_car(
+            &[view.genesis],
+            blocks.iter().map(|(id, b)| (*id, b.as_slice())),
+        ))
+    }
+
+    /// Creates a space named `name` with this node's identity as creator.
+    pub async fn create_space(&self, name: &str) -> Result<SpaceId, NodeError> {
+        let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?;
+        let mut nonce = vec![0u8; 16];
+        self.env.random_bytes(&mut nonce);
+        let space = SpaceId::derive(me.did().public_key(), &nonce);
+        let data = OpData {
+            v: OP_VERSION,
+            space,
+            author: me.did(),
+            seq: 0,
+            prev: None,
+            deps: vec![],
+            ts: self.env.now_ms(),
+            body: Body::Genesis { name: name.to_owned(), nonce },
+        };
+        data.check_shape().map_err(NodeError::BadInput)?;
+        self.submit(data.sign(me)).await?;
+        Ok(space)
+    }
+
+    /// Signs and stores an op of this node's identity in `space`, after
+    /// checking that the space's rules allow it (so no seq is spent on an op
+    /// that would be refused).
+    pub async fn create_op(&self, space: &SpaceId, body: Body) -> Result<OpId, NodeError> {
+        let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?;
+        let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
+        view.check_body(space, &me.did(), &body)?;
+        let vv = self.store.version_vector(space).await?;
+        let (seq, prev, mut ts) = match vv.get(&me.did()) {
+            Some(top) => {
+                let prev = self.store.log(space, &me.did(), top, 1).await?;
+                let prev = prev.first().ok_or(NodeError::MissingView(*space))?;
+                (top + 1, Some(prev.meta.id), prev.meta.ts)
+            }
+            None => (0, None, 0),
+        };
+        // Name the latest op of other recent authors, so what this op
+        // follows is explicit; a first op names at least the genesis.
+        let total = vv.op_count();
+        let recent = self.store.space_ops(space, total.saturating_sub(64), 64).await?;
+        let mut heads: BTreeMap<_, &StoredOp> = BTreeMap::new();
+        for s in recent.iter().filter(|s| s.meta.author != me.did()) {
+            heads.insert(s.meta.author, s);
+        }
+        let mut deps: Vec<OpId> = heads.values().map(|s| s.meta.id).collect();
+        ts = ts.max(heads.values().map(|s| s.meta.ts).max().unwrap_or(0));
+        if prev.is_none() && !deps.contains(&view.genesis) {
+            deps.push(view.genesis);
+            ts = ts.max(view.created_at);
+        }
+        deps.sort();
+        deps.truncate(MAX_DEPS);
+        let data = OpData {
+            v: OP_VERSION,
+            space: *space,
+            author: me.did(),
+            seq,
+            prev,
+            deps,
+            ts: ts.max(self.env.now_ms()),
+            body,
+        };
+        self.submit(data.sign(me)).await
+    }
+
+    async fn submit(&self, op: DecodedOp) -> Result<OpId, NodeError> {
+        let id = op.id;
+        let report = self.ingest(vec![op.bytes], |_| {}).await?;
+        if report.accepted.contains(&id) && report.quarantined.is_empty() {
+            return Ok(id);
+        }
+        let why = match report.quarantined.first() {
+            Some((_, reason)) => reason.to_string(),
+            None => "still pending".to_string(),
+        };
+        Err(NodeError::NotAccepted(id, why))
+    }
+
+    /// Quarantined ops with their reasons.
+    pub async fn quarantined(&self, limit: usize) -> Result<Vec<(OpId, Rejection)>, NodeError> {
+        let q = self.store.quarantined(limit).await?;
+        Ok(q.into_iter().map(|q| (q.id, q.reason)).collect())
+    }
+}
+
+/// The causal past during a rebuild: the ops refolded so far.
+#[derive(Default)]
+struct Refolded(std::collections::HashMap<OpId, hearth_core::OpMeta>);
+
+impl hearth_core::CausalPast for Refolded {
+    fn meta(&self, id: &OpId) -> Option<hearth_core::OpMeta> {
+        self.0.get(id).copied()
+    }
+    fn log_entry(&self, _: &SpaceId, _: &hearth_core::Did, _: u64) -> Option<OpId> {
+        None
+    }
+}

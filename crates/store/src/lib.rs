@@ -68,7 +68,7 @@ pub struct WriteBatch {
     /// Ops that now wait for their causal past.
     pub pending: Vec<PendingOp>,
     /// Pending ops that are settled (accepted or quarantined) and leave the
-    /// pending set.
+    /// pending set. Applied before `pending`.
     pub unpend: Vec<OpId>,
     /// Ops kept aside.
     pub quarantine: Vec<QuarantinedOp>,

@@ -100,6 +100,11 @@ impl Store for MemoryStore {
             }
         }
         for p in batch.pending {
+            if let Some(old) = s.pending.remove(&p.id) {
+                for m in &old.missing {
+                    s.waiting.remove(&(*m, p.id));
+                }
+            }
             for m in &p.missing {
                 s.waiting.insert((*m, p.id));
             }

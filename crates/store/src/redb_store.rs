@@ -137,7 +137,8 @@ impl Store for RedbStore {
             }
             let mut pending = tx.open_table(PENDING).map_err(db_err)?;
             let mut waiting = tx.open_table(WAITING).map_err(db_err)?;
-            for id in &batch.unpend {
+            let replaced = batch.pending.iter().map(|p| &p.id);
+            for id in batch.unpend.iter().chain(replaced) {
                 if let Some(p) = pending.remove(id.digest().as_slice()).map_err(db_err)? {
                     let p: PendingOp = from_cbor(p.value())?;
                     for m in &p.missing {

@@ -184,8 +184,13 @@ pub async fn pending_ops_wait_and_settle(store: &impl Store) {
     assert_eq!(store.counts().await.expect("counts").pending, 2);
     store.commit(WriteBatch { unpend: vec![p1.id], ..Default::default() }).await.expect("unpend");
     assert!(store.pending_waiting_on(&[x]).await.expect("wait").is_empty());
-    assert_eq!(store.pending_waiting_on(&[y]).await.expect("wait"), vec![p2]);
+    assert_eq!(store.pending_waiting_on(&[y]).await.expect("wait"), vec![p2.clone()]);
     assert_eq!(store.pending(10).await.expect("pending").len(), 1);
+    // Pending again with a new list: the old waiting edges go.
+    let again = PendingOp { missing: vec![x], ..p2 };
+    store.commit(WriteBatch { pending: vec![again.clone()], ..Default::default() }).await.expect("re-pend");
+    assert!(store.pending_waiting_on(&[y]).await.expect("wait").is_empty());
+    assert_eq!(store.pending_waiting_on(&[x]).await.expect("wait"), vec![again]);
 }
 
 /// Quarantined ops keep their reasons; proofs and snapshots read back.

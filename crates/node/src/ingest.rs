@@ -1,0 +1,345 @@
+//! The one ingest path: decode, verify signatures in batches, validate
+//! against the causal past, fold into views, and commit everything a chunk
+//! produced in one durable write batch.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use hearth_core::equivocation::EquivocationProof;
+use hearth_core::op::{MAX_OP_BYTES, Op};
+use hearth_core::sig::{self, BatchItem, SignatureError};
+use hearth_core::space::SpaceView;
+use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
+use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
+use hearth_store::{PendingOp, QuarantinedOp, Store, WriteBatch};
+
+use crate::env::EnvRng;
+use crate::{Node, NodeError};
+
+/// How many ops one write batch carries.
+pub const CHUNK: usize = 4096;
+
+/// Progress of a long ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Ops handled so far.
+    pub done: usize,
+    /// Ops in this ingest.
+    pub total: usize,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Valid ops newly stored, in the order they were accepted.
+    pub accepted: Vec<OpId>,
+    /// Ops already held (or repeated in the input).
+    pub duplicates: usize,
+    /// Ops now waiting for their causal past.
+    pub pending: usize,
+    /// Previously pending ops that this ingest let through.
+    pub released: usize,
+    /// Ops kept aside, with the reason. Valid ops refused by a view's rules
+    /// are stored in their author's log (so the log stays whole) and listed
+    /// here too; they are never folded.
+    pub quarantined: Vec<(OpId, Rejection)>,
+    /// Equivocations found (each also quarantined, with a stored proof).
+    pub equivocations: usize,
+}
+
+impl IngestReport {
+    fn merge(&mut self, other: IngestReport) {
+        self.accepted.extend(other.accepted);
+        self.duplicates += other.duplicates;
+        self.pending += other.pending;
+        self.released += other.released;
+        self.quarantined.extend(other.quarantined);
+        self.equivocations += other.equivocations;
+    }
+}
+
+/// The causal past as one chunk sees it: what the store answered, plus what
+/// this chunk has accepted so far.
+#[derive(Default)]
+struct Overlay {
+    metas: HashMap<OpId, OpMeta>,
+    logs: HashMap<(SpaceId, Did, u64), OpId>,
+    blocks: HashMap<OpId, Vec<u8>>,
+}
+
+impl CausalPast for Overlay {
+    fn meta(&self, id: &OpId) -> Option<OpMeta> {
+        self.metas.get(id).copied()
+    }
+    fn log_entry(&self, space: &SpaceId, author: &Did, seq: u64) -> Option<OpId> {
+        self.logs.get(&(*space, *author, seq)).copied()
+    }
+}
+
+/// An op with its signature verdict, and whether it came out of the pending set.
+struct Candidate {
+    op: DecodedOp,
+    signature: Result<(), SignatureError>,
+    was_pending: bool,
+}
+
+/// One chunk's work in progress.
+struct Chunk {
+    overlay: Overlay,
+    batch: WriteBatch,
+    report: IngestReport,
+    views: BTreeMap<SpaceId, SpaceView>,
+    /// Ops left waiting by this chunk (an op may wait, then be released
+    /// again within the same chunk, so this is keyed by id).
+    waiting: BTreeMap<OpId, (Candidate, Vec<OpId>)>,
+    /// Ops quarantined by this chunk.
+    quarantined: HashSet<OpId>,
+}
+
+impl<S: Store> Node<S> {
+    /// Ingests op blocks from anywhere (a peer, an archive, this node's own
+    /// writes): every op goes through the same checks. Commits in chunks of
+    /// [`CHUNK`]; `progress` is called after each durable commit.
+    pub async fn ingest(
+        &self,
+        blocks: Vec<Vec<u8>>,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<IngestReport, NodeError> {
+        let total = blocks.len();
+        let mut report = IngestReport::default();
+        let mut done = 0;
+        let mut blocks = blocks.into_iter().peekable();
+        while blocks.peek().is_some() {
+            let chunk: Vec<Vec<u8>> = blocks.by_ref().take(CHUNK).collect();
+            done += chunk.len();
+            report.merge(self.ingest_chunk(chunk).await?);
+            progress(Progress { done, total });
+        }
+        Ok(report)
+    }
+
+    async fn ingest_chunk(&self, raw: Vec<Vec<u8>>) -> Result<IngestReport, NodeError> {
+        let mut chunk = Chunk {
+            overlay: Overlay::default(),
+            batch: WriteBatch::default(),
+            report: IngestReport::default(),
+            views: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            quarantined: HashSet::new(),
+        };
+        let mut seen = HashSet::new();
+        let mut decoded = Vec::with_capacity(raw.len());
+        for bytes in raw {
+            match Op::decode(&bytes) {
+                Ok(op) if seen.insert(op.id) => decoded.push(op),
+                Ok(_) => chunk.report.duplicates += 1,
+                Err(e) => {
+                    let id = OpId::of_block(&bytes);
+                    let kept = if bytes.len() <= MAX_OP_BYTES { bytes } else { Vec::new() };
+                    chunk.quarantine(id, kept, Invalid::Decode(e).into(), false);
+                }
+            }
+        }
+        let ids: Vec<OpId> = decoded.iter().map(|o| o.id).collect();
+        let known = self.store.metas(&ids).await?;
+        let before = decoded.len();
+        let mut decoded: Vec<DecodedOp> =
+            decoded.into_iter().zip(known).filter(|(_, k)| k.is_none()).map(|(o, _)| o).collect();
+        chunk.report.duplicates += before - decoded.len();
+        decoded.sort_by_key(|o| (o.op.data.space, o.op.data.author, o.op.data.seq));
+
+        let signatures = self.verify_signatures(&decoded);
+        let mut candidates: Vec<Candidate> = decoded
+            .into_iter()
+            .zip(signatures)
+            .map(|(op, signature)| Candidate { op, signature, was_pending: false })
+            .collect();
+
+        loop {
+            self.prefetch(&candidates, &mut chunk.overlay).await?;
+            let accepted_before = chunk.report.accepted.len();
+            for (c, missing) in self.settle(candidates, &mut chunk)? {
+                chunk.waiting.insert(c.op.id, (c, missing));
+            }
+            let newly: Vec<OpId> = chunk.report.accepted[accepted_before..].to_vec();
+            if newly.is_empty() {
+                break;
+            }
+            // Retry what waits in this chunk, and what waited in the store for
+            // what was just accepted.
+            let mut retry: Vec<OpId> = chunk.waiting.keys().copied().collect();
+            let mut next: Vec<Candidate> = Vec::new();
+            for p in self.store.pending_waiting_on(&newly).await? {
+                // The store still lists what this chunk settled or holds: skip those.
+                if chunk.overlay.metas.contains_key(&p.id)
+                    || chunk.quarantined.contains(&p.id)
+                    || chunk.waiting.contains_key(&p.id)
+                {
+                    continue;
+                }
+                if let Ok(op) = Op::decode(&p.bytes) {
+                    let d = &op.op.data;
+                    let signature = d.author.verify(&d.signing_bytes(), &op.op.sig);
+                    next.push(Candidate { op, signature, was_pending: true });
+                }
+            }
+            next.extend(retry.drain(..).filter_map(|id| chunk.waiting.remove(&id)).map(|(c, _)| c));
+            if next.is_empty() {
+                break;
+            }
+            candidates = next;
+        }
+        for (c, missing) in std::mem::take(&mut chunk.waiting).into_values() {
+            chunk.report.pending += usize::from(!c.was_pending);
+            chunk.batch.pending.push(PendingOp { id: c.op.id, bytes: c.op.bytes, missing });
+        }
+        for (space, view) in &chunk.views {
+            chunk.batch.snapshots.push((crate::snapshot_key(space), view.to_snapshot()));
+        }
+        if !chunk.batch.is_empty() {
+            self.store.commit(chunk.batch).await?;
+        }
+        self.views.borrow_mut().extend(chunk.views);
+        Ok(chunk.report)
+    }
+
+    pub(crate) fn verify_signatures(&self, ops: &[DecodedOp]) -> Vec<Result<(), SignatureError>> {
+        let messages: Vec<Vec<u8>> = ops.iter().map(|o| o.op.data.signing_bytes()).collect();
+        let items: Vec<BatchItem<'_>> = ops
+            .iter()
+            .zip(&messages)
+            .map(|(o, m)| BatchItem { signer: &o.op.data.author, message: m, signature: &o.op.sig })
+            .collect();
+        sig::verify_batch(&items, &mut EnvRng(&*self.env))
+    }
+
+    /// Loads from the store the causal past the candidates name.
+    async fn prefetch(&self, candidates: &[Candidate], overlay: &mut Overlay) -> Result<(), NodeError> {
+        let mut ids: Vec<OpId> = candidates
+            .iter()
+            .flat_map(|c| c.op.op.data.prev.iter().chain(&c.op.op.data.deps))
+            .filter(|id| !overlay.metas.contains_key(id))
+            .copied()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for (id, meta) in ids.iter().zip(self.store.metas(&ids).await?) {
+            if let Some(meta) = meta {
+                overlay.metas.insert(*id, meta);
+            }
+        }
+        let keys: Vec<(SpaceId, Did, u64)> =
+            candidates.iter().map(|c| (c.op.op.data.space, c.op.op.data.author, c.op.op.data.seq)).collect();
+        let entries = self.store.log_entries(&keys).await?;
+        for ((key, entry), c) in keys.iter().zip(entries).zip(candidates) {
+            let Some(id) = entry else { continue };
+            overlay.logs.insert(*key, id);
+            // A rival already holds this position: keep its bytes for the proof.
+            if id != c.op.id && !overlay.blocks.contains_key(&id) {
+                if let Some(held) = self.store.op(&id).await? {
+                    overlay.blocks.insert(id, held.bytes);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates and folds candidates until no more can be settled; returns
+    /// the ones still waiting, with what they wait for.
+    fn settle(
+        &self,
+        mut candidates: Vec<Candidate>,
+        chunk: &mut Chunk,
+    ) -> Result<Vec<(Candidate, Vec<OpId>)>, NodeError> {
+        loop {
+            let mut waiting = Vec::new();
+            let mut progressed = false;
+            for c in candidates {
+                let was_pending = c.was_pending;
+                let signature = c.signature;
+                match validate::validate(c.op, signature, &chunk.overlay) {
+                    Verdict::Valid(op) => {
+                        progressed = true;
+                        let meta = op.meta();
+                        let refusal = self.fold(&op, &mut chunk.views)?;
+                        let op = op.into_decoded();
+                        if let Some(refusal) = refusal {
+                            chunk.report.quarantined.push((op.id, refusal.clone()));
+                            chunk.batch.quarantine.push(QuarantinedOp {
+                                id: op.id,
+                                bytes: op.bytes.clone(),
+                                reason: refusal,
+                            });
+                        }
+                        chunk.overlay.metas.insert(op.id, meta);
+                        chunk.overlay.logs.insert((meta.space, meta.author, meta.seq), op.id);
+                        chunk.overlay.blocks.insert(op.id, op.bytes.clone());
+                        chunk.report.accepted.push(op.id);
+                        chunk.waiting.remove(&op.id);
+                        if was_pending {
+                            chunk.report.released += 1;
+                            chunk.batch.unpend.push(op.id);
+                        }
+                        chunk.batch.ops.push((meta, op.bytes));
+                    }
+                    Verdict::Pending { op, missing } => {
+                        waiting.push((Candidate { op, signature, was_pending }, missing));
+                    }
+                    Verdict::Invalid { op, reason } => {
+                        if let Invalid::Equivocation { existing } = &reason {
+                            if let Some(proof) = chunk.proof(existing, &op) {
+                                chunk.batch.proofs.push(proof);
+                                chunk.report.equivocations += 1;
+                            }
+                        }
+                        chunk.quarantine(op.id, op.bytes, reason.into(), was_pending);
+                    }
+                }
+            }
+            if !progressed || waiting.is_empty() {
+                return Ok(waiting);
+            }
+            candidates = waiting.into_iter().map(|(c, _)| c).collect();
+        }
+    }
+
+    /// Folds a verified op into the working views; returns the refusal if
+    /// the view's rules refuse it.
+    fn fold(
+        &self,
+        op: &hearth_core::VerifiedOp,
+        views: &mut BTreeMap<SpaceId, SpaceView>,
+    ) -> Result<Option<Rejection>, NodeError> {
+        let space = op.op().data.space;
+        if let Some(view) = SpaceView::from_genesis(op) {
+            views.insert(space, view);
+            return Ok(None);
+        }
+        if !views.contains_key(&space) {
+            let current = self.views.borrow().get(&space).cloned();
+            let view = current.ok_or(NodeError::MissingView(space))?;
+            views.insert(space, view);
+        }
+        let view = views.get_mut(&space).ok_or(NodeError::MissingView(space))?;
+        Ok(view.apply(op).err().map(Rejection::Refused))
+    }
+}
+
+impl Chunk {
+    fn quarantine(&mut self, id: OpId, bytes: Vec<u8>, reason: Rejection, was_pending: bool) {
+        self.report.quarantined.push((id, reason.clone()));
+        self.batch.quarantine.push(QuarantinedOp { id, bytes, reason });
+        self.waiting.remove(&id);
+        self.quarantined.insert(id);
+        if was_pending {
+            self.batch.unpend.push(id);
+        }
+    }
+
+    /// A proof from the op already holding the position and its rival. The
+    /// holder was accepted in this chunk or is in the store (prefetched).
+    fn proof(&self, existing: &OpId, rival: &DecodedOp) -> Option<(SpaceId, Did, Vec<u8>)> {
+        let held = self.overlay.blocks.get(existing)?;
+        let (proof, found) = EquivocationProof::new(held.clone(), rival.bytes.clone()).ok()?;
+        Some((found.space, found.author, proof.encode()))
+    }
+}

@@ -1,0 +1,253 @@
+//! The node's one ingest path, end to end on real stores.
+
+use hearth_core::equivocation::EquivocationProof;
+use hearth_core::op::{Body, OP_VERSION, OpData};
+use hearth_core::space::Refusal;
+use hearth_core::{Invalid, Keypair, Op, Rejection, SpaceId};
+use hearth_node::{FixedEnv, Node, NodeError};
+use hearth_store::suite::run_ready;
+use hearth_store::{MemoryStore, RedbStore, Store};
+use proptest::prelude::*;
+
+fn op_id(op: &Op) -> hearth_core::OpId {
+    hearth_core::OpId::of_block(&op.encode())
+}
+
+fn node(seed: u8) -> Node<MemoryStore> {
+    let kp = Keypair::from_seed(&[seed; 32]);
+    run_ready(Node::open(MemoryStore::new(), Some(kp), Box::new(FixedEnv::new(1_700_000_000_000))))
+        .expect("open")
+}
+
+fn all_blocks(n: &Node<impl Store>, space: &SpaceId) -> Vec<Vec<u8>> {
+    let car = run_ready(n.export_car(space)).expect("export");
+    hearth_core::car::read_car(&car).expect("car").blocks.into_iter().map(|(_, b)| b).collect()
+}
+
+/// Alice creates a space, admits Bob; Bob's node syncs it and posts; Alice syncs back.
+fn two_member_space() -> (Node<MemoryStore>, Node<MemoryStore>, SpaceId) {
+    let alice = node(1);
+    let bob = node(2);
+    let space = run_ready(alice.create_space("Riverside")).expect("space");
+    let bob_did = bob.identity().expect("id").did();
+    run_ready(alice.create_op(&space, Body::AddMember { member: bob_did })).expect("add");
+    run_ready(alice.create_op(&space, Body::Note { text: "welcome".into() })).expect("note");
+    run_ready(bob.ingest(all_blocks(&alice, &space), |_| {})).expect("sync");
+    run_ready(bob.create_op(&space, Body::Note { text: "thanks".into() })).expect("bob note");
+    run_ready(alice.ingest(all_blocks(&bob, &space), |_| {})).expect("sync back");
+    (alice, bob, space)
+}
+
+#[test]
+fn two_nodes_converge_on_ops_and_views() {
+    let (alice, bob, space) = two_member_space();
+    assert_eq!(alice.space(&space), bob.space(&space));
+    let view = alice.space(&space).expect("view");
+    assert_eq!(view.members.len(), 2);
+    assert_eq!(view.op_count, 4);
+    let vv = |n: &Node<MemoryStore>| run_ready(n.store().version_vector(&space)).expect("vv");
+    assert_eq!(vv(&alice), vv(&bob));
+    let status = run_ready(alice.status(&space)).expect("status");
+    assert!(status.complete);
+}
+
+#[test]
+fn ops_arriving_in_reverse_wait_then_settle() {
+    let (alice, _bob, space) = two_member_space();
+    let mut blocks = all_blocks(&alice, &space);
+    blocks.reverse();
+    let carol = node(3);
+    // One op per ingest call: every op but the genesis waits in the store first.
+    let mut pending_seen = 0;
+    for b in blocks {
+        let report = run_ready(carol.ingest(vec![b], |_| {})).expect("ingest");
+        pending_seen += report.pending;
+    }
+    assert!(pending_seen >= 2, "{pending_seen}");
+    assert_eq!(carol.space(&space), alice.space(&space));
+    assert_eq!(run_ready(carol.counts()).expect("counts").pending, 0);
+}
+
+#[test]
+fn equivocation_is_quarantined_with_a_checkable_proof() {
+    let alice = node(1);
+    let space = run_ready(alice.create_space("Riverside")).expect("space");
+    let first = run_ready(alice.create_op(&space, Body::Note { text: "one".into() })).expect("note");
+    let genesis = alice.space(&space).expect("view").genesis;
+    let kp = Keypair::from_seed(&[1; 32]);
+    let rival = OpData {
+        v: OP_VERSION,
+        space,
+        author: kp.did(),
+        seq: 1,
+        prev: Some(genesis),
+        deps: vec![],
+        ts: 1_700_000_000_000,
+        body: Body::Note { text: "two".into() },
+    }
+    .sign(&kp);
+    let report = run_ready(alice.ingest(vec![rival.bytes.clone()], |_| {})).expect("ingest");
+    assert_eq!(report.equivocations, 1);
+    assert_eq!(report.quarantined, vec![(rival.id, Rejection::Invalid(Invalid::Equivocation { existing: first }))]);
+    let proofs = run_ready(alice.store().proofs(&space)).expect("proofs");
+    assert_eq!(proofs.len(), 1);
+    let (_, found) = EquivocationProof::decode(&proofs[0].1).expect("proof checks");
+    assert_eq!((found.author, found.seq), (kp.did(), 1));
+    assert_eq!(alice.space(&space).expect("view").op_count, 2);
+}
+
+#[test]
+fn bad_signatures_and_garbage_are_quarantined_and_change_nothing() {
+    let (alice, _bob, space) = two_member_space();
+    let before = alice.space(&space);
+    let counts_before = run_ready(alice.counts()).expect("counts");
+    let bob = Keypair::from_seed(&[2; 32]);
+    let mut forged = OpData {
+        v: OP_VERSION,
+        space,
+        author: bob.did(),
+        seq: 9,
+        prev: None,
+        deps: vec![],
+        ts: 1,
+        body: Body::Note { text: "forged".into() },
+    };
+    forged.prev = Some(alice.space(&space).expect("v").genesis);
+    let mut op = forged.sign(&bob).op;
+    op.sig = Keypair::from_seed(&[9; 32]).sign(b"something else");
+    let report = run_ready(alice.ingest(vec![op.encode(), vec![0xa1, 0x00]], |_| {})).expect("ingest");
+    assert_eq!(report.quarantined.len(), 2);
+    assert!(report.quarantined.iter().any(|(id, r)| *id == op_id(&op) && matches!(r, Rejection::Invalid(Invalid::Signature(_)))));
+    assert!(report.quarantined.iter().any(|(_, r)| matches!(r, Rejection::Invalid(Invalid::Decode(_)))));
+    assert_eq!(alice.space(&space), before);
+    assert_eq!(run_ready(alice.counts()).expect("counts").ops, counts_before.ops);
+}
+
+#[test]
+fn refused_ops_keep_the_log_whole_but_are_never_folded() {
+    let (alice, bob, space) = two_member_space();
+    let carol = Keypair::from_seed(&[3; 32]).did();
+    // Bob is not the creator: his own node refuses before signing...
+    assert!(matches!(
+        run_ready(bob.create_op(&space, Body::AddMember { member: carol })),
+        Err(NodeError::Refused(Refusal::NotCreator(_)))
+    ));
+    // ...and a hand-made one is stored in his log but refused by the view.
+    let kp = Keypair::from_seed(&[2; 32]);
+    let head = run_ready(bob.store().log(&space, &kp.did(), 0, 1)).expect("log")[0].meta;
+    let add = OpData {
+        v: OP_VERSION,
+        space,
+        author: kp.did(),
+        seq: 1,
+        prev: Some(head.id),
+        deps: vec![],
+        ts: head.ts,
+        body: Body::AddMember { member: carol },
+    }
+    .sign(&kp);
+    let report = run_ready(alice.ingest(vec![add.bytes], |_| {})).expect("ingest");
+    assert_eq!(report.accepted, vec![add.id]);
+    assert!(matches!(report.quarantined[0].1, Rejection::Refused(Refusal::NotCreator(_))));
+    assert!(!alice.space(&space).expect("v").is_member(&carol));
+    let rebuilt = run_ready(alice.rebuild_view(&space)).expect("rebuild");
+    assert_eq!(Some(rebuilt), alice.space(&space));
+}
+
+#[test]
+fn views_are_restored_from_snapshots_after_reopen() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("hearth.redb");
+    let env = || Box::new(FixedEnv::new(1_700_000_000_000));
+    let (space, view) = {
+        let store = RedbStore::open(&path).expect("open");
+        let n = run_ready(Node::open(store, Some(Keypair::from_seed(&[1; 32])), env())).expect("node");
+        let space = run_ready(n.create_space("Durable")).expect("space");
+        for i in 0..5 {
+            run_ready(n.create_op(&space, Body::Note { text: format!("n{i}") })).expect("note");
+        }
+        (space, n.space(&space).expect("view"))
+    };
+    let store = RedbStore::open(&path).expect("reopen");
+    let n = run_ready(Node::open(store, None, env())).expect("node");
+    assert_eq!(n.space(&space), Some(view.clone()));
+    assert_eq!(run_ready(n.rebuild_view(&space)).expect("rebuild"), view);
+    assert!(matches!(run_ready(n.create_space("x")), Err(NodeError::NoIdentity)));
+}
+
+#[test]
+fn bad_names_are_refused_before_signing() {
+    let alice = node(1);
+    let long = "x".repeat(201);
+    assert!(matches!(run_ready(alice.create_space(&long)), Err(NodeError::BadInput(_))));
+    assert!(matches!(run_ready(alice.create_space("")), Err(NodeError::BadInput(_))));
+    assert!(alice.spaces().is_empty());
+}
+
+/// Three authors' ops, to be delivered in arbitrary orders and chunkings.
+fn scenario() -> (Vec<Vec<u8>>, SpaceId, hearth_core::space::SpaceView) {
+    let (alice, bob, space) = two_member_space();
+    for i in 0..4 {
+        run_ready(alice.create_op(&space, Body::Note { text: format!("a{i}") })).expect("a");
+        run_ready(bob.ingest(all_blocks(&alice, &space), |_| {})).expect("sync");
+        run_ready(bob.create_op(&space, Body::Note { text: format!("b{i}") })).expect("b");
+        run_ready(alice.ingest(all_blocks(&bob, &space), |_| {})).expect("sync");
+    }
+    let carol = Keypair::from_seed(&[3; 32]).did();
+    run_ready(alice.create_op(&space, Body::AddMember { member: carol })).expect("add carol");
+    run_ready(alice.create_op(&space, Body::RemoveMember { member: bob.identity().expect("id").did() }))
+        .expect("remove bob");
+    let view = alice.space(&space).expect("view");
+    (all_blocks(&alice, &space), space, view)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn views_do_not_depend_on_arrival_order(
+        order in Just(()).prop_perturb(|_, mut rng| {
+            let mut idx: Vec<usize> = (0..14).collect();
+            for i in (1..idx.len()).rev() {
+                let j = (rng.next_u32() as usize) % (i + 1);
+                idx.swap(i, j);
+            }
+            idx
+        }),
+        cuts in proptest::collection::vec(1usize..6, 1..10),
+    ) {
+        let (blocks, space, expected) = scenario();
+        prop_assert_eq!(blocks.len(), 14);
+        let shuffled: Vec<Vec<u8>> = order.iter().map(|&i| blocks[i].clone()).collect();
+        let n = node(7);
+        let mut rest = shuffled.as_slice();
+        let mut cuts = cuts.into_iter().cycle();
+        while !rest.is_empty() {
+            let k = cuts.next().unwrap_or(1).min(rest.len());
+            run_ready(n.ingest(rest[..k].to_vec(), |_| {})).expect("ingest");
+            rest = &rest[k..];
+        }
+        prop_assert_eq!(n.space(&space), Some(expected));
+        prop_assert_eq!(run_ready(n.counts()).expect("counts").pending, 0);
+        let _ = Op::decode(&blocks[0]).expect("decodes");
+    }
+}
+
+/// Regression: an op that waited inside a chunk was never retried when the
+/// op it waited for was itself released from the store later in that chunk,
+/// and stayed pending forever. (Found by `views_do_not_depend_on_arrival_order`.)
+#[test]
+fn regression_op_waiting_in_chunk_is_retried_after_store_release() {
+    let (blocks, space, expected) = scenario();
+    let order = [9usize, 0, 11, 1, 8, 13, 7, 4, 2, 10, 12, 3, 5, 6];
+    let n = node(7);
+    let mut rest: Vec<Vec<u8>> = order.iter().map(|&i| blocks[i].clone()).collect();
+    for k in [2usize, 5, 2, 5].into_iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let part: Vec<Vec<u8>> = rest.drain(..k.min(rest.len())).collect();
+        run_ready(n.ingest(part, |_| {})).expect("ingest");
+    }
+    assert_eq!(n.space(&space), Some(expected));
+    assert_eq!(run_ready(n.counts()).expect("counts").pending, 0);
+}
