@@ -42,8 +42,14 @@ struct Header {
 }
 
 /// Writes a CARv1 with `roots` and `blocks` (op id, block bytes).
-pub fn write_car<'a>(roots: &[OpId], blocks: impl IntoIterator<Item = (OpId, &'a [u8])>) -> Vec<u8> {
-    let header = Header { roots: roots.iter().map(OpId::to_cid).collect(), version: 1 };
+pub fn write_car<'a>(
+    roots: &[OpId],
+    blocks: impl IntoIterator<Item = (OpId, &'a [u8])>,
+) -> Vec<u8> {
+    let header = Header {
+        roots: roots.iter().map(OpId::to_cid).collect(),
+        version: 1,
+    };
     let header = serde_ipld_dagcbor::to_vec(&header).expect("headers always encode");
     let mut out = Vec::new();
     push_varint(&mut out, header.len() as u64);
@@ -99,7 +105,10 @@ pub fn read_car(bytes: &[u8]) -> Result<Car, CarError> {
         }
         blocks.push((cid, data.to_vec()));
     }
-    Ok(Car { roots: header.roots, blocks })
+    Ok(Car {
+        roots: header.roots,
+        blocks,
+    })
 }
 
 fn read_len(bytes: &[u8], pos: &mut usize, max: u64) -> Result<usize, CarError> {

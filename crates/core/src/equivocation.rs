@@ -72,7 +72,11 @@ impl EquivocationProof {
         let a = Op::decode(&self.a)?;
         let b = Op::decode(&self.b)?;
         if a.id >= b.id {
-            return Err(if a.id == b.id { ProofError::NoConflict } else { ProofError::Order });
+            return Err(if a.id == b.id {
+                ProofError::NoConflict
+            } else {
+                ProofError::Order
+            });
         }
         let (da, db) = (&a.op.data, &b.op.data);
         if da.author != db.author || da.space != db.space || da.seq != db.seq {
@@ -80,7 +84,11 @@ impl EquivocationProof {
         }
         da.author.verify(&da.signing_bytes(), &a.op.sig)?;
         db.author.verify(&db.signing_bytes(), &b.op.sig)?;
-        Ok(Equivocation { author: da.author, space: da.space, seq: da.seq })
+        Ok(Equivocation {
+            author: da.author,
+            space: da.space,
+            seq: da.seq,
+        })
     }
 
     /// The proof as a DAG-CBOR block.

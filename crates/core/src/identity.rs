@@ -251,7 +251,10 @@ mod tests {
         assert_eq!("did:key:z0OIl".parse::<Did>(), Err(DidError::BadBase58));
         // A secp256k1 did:key (multicodec 0xe7) is not ours.
         let secp = "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme";
-        assert!(matches!(secp.parse::<Did>(), Err(DidError::WrongMulticodec(_))));
+        assert!(matches!(
+            secp.parse::<Did>(),
+            Err(DidError::WrongMulticodec(_))
+        ));
     }
 
     #[test]
@@ -274,7 +277,10 @@ mod tests {
         let seed = [0x42u8; 32];
         let kp = Keypair::from_seed(&seed);
         let debug = format!("{kp:?}");
-        assert!(debug.contains("Keypair") && debug.contains("z6Mk"), "{debug}");
+        assert!(
+            debug.contains("Keypair") && debug.contains("z6Mk"),
+            "{debug}"
+        );
         let secret_hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
         assert!(!debug.contains(&secret_hex));
         assert!(!debug.contains("42, 42"), "{debug}");

@@ -316,7 +316,10 @@ mod tests {
         bytes.push(0);
         assert!(matches!(Op::decode(&bytes), Err(DecodeError::Malformed(_))));
         let big = vec![0u8; MAX_OP_BYTES + 1];
-        assert!(matches!(Op::decode(&big), Err(DecodeError::TooLarge { .. })));
+        assert!(matches!(
+            Op::decode(&big),
+            Err(DecodeError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -198,7 +198,8 @@ fn precheck(signature: &Signature) -> Result<(), SignatureError> {
 /// Verifies one signature under Hearth's rule.
 pub fn verify(signer: &Did, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
     precheck(signature)?;
-    let key = VerificationKey::try_from(*signer.public_key()).map_err(|_| SignatureError::BadKey)?;
+    let key =
+        VerificationKey::try_from(*signer.public_key()).map_err(|_| SignatureError::BadKey)?;
     key.verify(&ed25519_zebra::Signature::from_bytes(&signature.0), message)
         .map_err(|_| SignatureError::Mismatch)
 }

@@ -82,7 +82,11 @@ impl SpaceView {
             creator: d.author,
             genesis: op.id(),
             created_at: d.ts,
-            members: vec![Member { did: d.author, since: d.ts, admitted_by: op.id() }],
+            members: vec![Member {
+                did: d.author,
+                since: d.ts,
+                admitted_by: op.id(),
+            }],
             op_count: 1,
             last_ts: d.ts,
         })
@@ -113,9 +117,13 @@ impl SpaceView {
             Body::AddMember { .. } | Body::RemoveMember { .. } if *author != self.creator => {
                 Err(Refusal::NotCreator(body.kind().replace('_', " ")))
             }
-            Body::AddMember { member } if self.is_member(member) => Err(Refusal::AlreadyMember(*member)),
+            Body::AddMember { member } if self.is_member(member) => {
+                Err(Refusal::AlreadyMember(*member))
+            }
             Body::RemoveMember { member } if *member == self.creator => Err(Refusal::RemoveCreator),
-            Body::RemoveMember { member } if !self.is_member(member) => Err(Refusal::NotMember(*member)),
+            Body::RemoveMember { member } if !self.is_member(member) => {
+                Err(Refusal::NotMember(*member))
+            }
             Body::Genesis { .. } => Err(Refusal::GenesisAgain),
             _ => Ok(()),
         }
@@ -128,8 +136,14 @@ impl SpaceView {
         match &d.body {
             Body::AddMember { member } => {
                 let (Ok(at) | Err(at)) = self.position(member);
-                self.members
-                    .insert(at, Member { did: *member, since: d.ts, admitted_by: op.id() });
+                self.members.insert(
+                    at,
+                    Member {
+                        did: *member,
+                        since: d.ts,
+                        admitted_by: op.id(),
+                    },
+                );
             }
             Body::RemoveMember { member } => {
                 let at = self.position(member).expect("checked");

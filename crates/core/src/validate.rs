@@ -156,13 +156,17 @@ enum Check {
     Invalid(Invalid),
 }
 
-fn check(op: &DecodedOp, signature: Result<(), SignatureError>, past: &impl CausalPast) -> Result<(), Check> {
+fn check(
+    op: &DecodedOp,
+    signature: Result<(), SignatureError>,
+    past: &impl CausalPast,
+) -> Result<(), Check> {
     signature.map_err(|e| Check::Invalid(e.into()))?;
     let d = &op.op.data;
-    if let Some(existing) = past.log_entry(&d.space, &d.author, d.seq) {
-        if existing != op.id {
-            return Err(Check::Invalid(Invalid::Equivocation { existing }));
-        }
+    if let Some(existing) = past.log_entry(&d.space, &d.author, d.seq)
+        && existing != op.id
+    {
+        return Err(Check::Invalid(Invalid::Equivocation { existing }));
     }
     let mut missing = Vec::new();
     let mut latest = 0u64;
@@ -188,7 +192,10 @@ fn check(op: &DecodedOp, signature: Result<(), SignatureError>, past: &impl Caus
         return Err(Check::Missing(missing));
     }
     if d.ts < latest {
-        return Err(Check::Invalid(Invalid::TimeTravel { ts: d.ts, past: latest }));
+        return Err(Check::Invalid(Invalid::TimeTravel {
+            ts: d.ts,
+            past: latest,
+        }));
     }
     Ok(())
 }

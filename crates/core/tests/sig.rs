@@ -36,7 +36,10 @@ fn the_nineteen_non_canonical_y_encodings_are_refused() {
         y[31] = 0x7f;
         y[0] = 0xed + k;
         assert!(!sig::is_canonical_point(&y), "y = p + {k}");
-        assert_eq!(Did::from_public_key(y), Err(hearth_core::identity::DidError::NonCanonical));
+        assert_eq!(
+            Did::from_public_key(y),
+            Err(hearth_core::identity::DidError::NonCanonical)
+        );
     }
 }
 
@@ -54,7 +57,10 @@ fn forge_with_torsion(a: Scalar, msg: &[u8], r: Scalar, t: EdwardsPoint) -> (Did
     let mut bytes = [0u8; 64];
     bytes[..32].copy_from_slice(&big_r);
     bytes[32..].copy_from_slice(s.as_bytes());
-    (Did::from_public_key(public).expect("key"), Signature::from_bytes(bytes))
+    (
+        Did::from_public_key(public).expect("key"),
+        Signature::from_bytes(bytes),
+    )
 }
 
 #[test]
@@ -70,7 +76,11 @@ fn torsion_in_r_is_accepted_consistently_by_single_and_batch() {
         // The cofactored rule accepts it, and so must the batch, every time.
         assert_eq!(sig::verify(&did, msg, &sig), Ok(()));
         for seed in 0u8..16 {
-            let items = [BatchItem { signer: &did, message: msg, signature: &sig }];
+            let items = [BatchItem {
+                signer: &did,
+                message: msg,
+                signature: &sig,
+            }];
             assert_eq!(sig::verify_batch(&items, &mut Seq(seed)), vec![Ok(())]);
         }
         // The cofactorless verify_strict refuses it: the documented difference.
@@ -136,11 +146,16 @@ fn build(i: usize, m: Mutation) -> (Did, Vec<u8>, Signature) {
             let mut msg = msg;
             match m {
                 Mutation::WrongMessage => msg.push(b'!'),
-                Mutation::SmallOrderR(t) => bytes[..32].copy_from_slice(&EIGHT_TORSION[t].compress().0),
+                Mutation::SmallOrderR(t) => {
+                    bytes[..32].copy_from_slice(&EIGHT_TORSION[t].compress().0)
+                }
                 Mutation::SPlusL => {
                     // s + l as a 256-bit integer: the same scalar, non-canonically.
                     let mut carry = 0u16;
-                    let lb = hex::decode("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010").expect("hex");
+                    let lb = hex::decode(
+                        "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010",
+                    )
+                    .expect("hex");
                     for (x, y) in bytes[32..].iter_mut().zip(lb) {
                         let sum = u16::from(*x) + u16::from(y) + carry;
                         *x = sum as u8;

@@ -40,11 +40,19 @@ fn rfc8032_ed25519_vectors_sign_and_verify() {
         let sig = kp.sign(&message);
         assert_eq!(sig.to_bytes(), expected, "{name}: signature");
         let did = Did::from_public_key(public).expect("valid key");
-        assert_eq!(sig::verify(&did, &message, &sig), Ok(()), "{name}: verifies");
+        assert_eq!(
+            sig::verify(&did, &message, &sig),
+            Ok(()),
+            "{name}: verifies"
+        );
 
         let mut tampered = message.clone();
         tampered.push(0);
-        assert_eq!(sig::verify(&did, &tampered, &sig), Err(SignatureError::Mismatch), "{name}");
+        assert_eq!(
+            sig::verify(&did, &tampered, &sig),
+            Err(SignatureError::Mismatch),
+            "{name}"
+        );
         // s + ℓ: the classic malleated signature must be refused as non-canonical.
         let mut malleated = expected;
         add_group_order(&mut malleated[32..]);
@@ -76,7 +84,11 @@ fn did_key_spec_vectors() {
         let did: Did = did_text.parse().expect("spec DID parses");
         assert_eq!(&did.to_string(), did_text, "round trip");
         let seed: [u8; 32] = unhex(&case["seed"]).try_into().expect("32");
-        assert_eq!(Keypair::from_seed(&seed).did(), did, "{did_text}: from seed");
+        assert_eq!(
+            Keypair::from_seed(&seed).did(),
+            did,
+            "{did_text}: from seed"
+        );
         if let Some(b58) = case["verificationKeyPair"]["publicKeyBase58"].as_str() {
             let (_, key) = multibase::decode(format!("z{b58}")).expect("base58");
             assert_eq!(key.as_slice(), did.public_key(), "{did_text}: key");
@@ -98,13 +110,23 @@ fn blake3_official_vectors() {
         let len = case["input_len"].as_u64().expect("len") as usize;
         let input: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let hash = unhex(&case["hash"]);
-        assert_eq!(blake3::hash(&input).as_bytes(), &hash[..32], "hash len {len}");
+        assert_eq!(
+            blake3::hash(&input).as_bytes(),
+            &hash[..32],
+            "hash len {len}"
+        );
         let mut xof = vec![0u8; hash.len()];
-        blake3::Hasher::new().update(&input).finalize_xof().fill(&mut xof);
+        blake3::Hasher::new()
+            .update(&input)
+            .finalize_xof()
+            .fill(&mut xof);
         assert_eq!(xof, hash, "xof len {len}");
         let derived = unhex(&case["derive_key"]);
         let mut out = vec![0u8; derived.len()];
-        blake3::Hasher::new_derive_key(context).update(&input).finalize_xof().fill(&mut out);
+        blake3::Hasher::new_derive_key(context)
+            .update(&input)
+            .finalize_xof()
+            .fill(&mut out);
         assert_eq!(out, derived, "derive_key len {len}");
         // Op ids are BLAKE3 of the block: the id's digest must be the vector's.
         let id = hearth_core::OpId::of_block(&input);
@@ -120,19 +142,34 @@ fn ipld_codec_fixtures_round_trip_byte_for_byte() {
         let fixture = fixture.expect("entry").path();
         for file in std::fs::read_dir(&fixture).expect("fixture dir") {
             let file = file.expect("entry").path();
-            let name = file.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
-            let Some(cid_text) = name.strip_suffix(".dag-cbor") else { continue };
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("name")
+                .to_owned();
+            let Some(cid_text) = name.strip_suffix(".dag-cbor") else {
+                continue;
+            };
             let bytes = std::fs::read(&file).expect("read");
             let cid = cid::Cid::try_from(cid_text).expect("file name is a CID");
             assert_eq!(cid.codec(), 0x71, "{name}");
             assert_eq!(cid.hash().code(), 0x12, "fixtures use sha2-256");
             use sha2::Digest;
-            assert_eq!(cid.hash().digest(), sha2::Sha256::digest(&bytes).as_slice(), "{name}");
+            assert_eq!(
+                cid.hash().digest(),
+                sha2::Sha256::digest(&bytes).as_slice(),
+                "{name}"
+            );
 
             let value: Ipld = serde_ipld_dagcbor::from_slice(&bytes)
                 .unwrap_or_else(|e| panic!("{name} decodes: {e}"));
             let again = serde_ipld_dagcbor::to_vec(&value).expect("encodes");
-            assert_eq!(again, bytes, "{}: re-encoding is byte-identical", fixture.display());
+            assert_eq!(
+                again,
+                bytes,
+                "{}: re-encoding is byte-identical",
+                fixture.display()
+            );
             checked += 1;
         }
     }
@@ -142,7 +179,8 @@ fn ipld_codec_fixtures_round_trip_byte_for_byte() {
 #[test]
 fn ipld_negative_fixtures_are_refused() {
     let path = vectors().join("ipld-negative/dag-cbor/decode/duplicate-keys.json");
-    let cases: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    let cases: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
     for case in cases.as_array().expect("array") {
         let bytes = unhex(&case["hex"]);
         let result: Result<Ipld, _> = serde_ipld_dagcbor::from_slice(&bytes);
@@ -154,7 +192,10 @@ fn ipld_negative_fixtures_are_refused() {
         ("non-minimal int 1 as 0x1801", "1801"),
         ("indefinite array", "9f01ff"),
         ("unsorted map keys (bb before a)", "a2626262016161 02"),
-        ("float where an int would do is fine, but NaN is not", "f97e00"),
+        (
+            "float where an int would do is fine, but NaN is not",
+            "f97e00",
+        ),
     ] {
         let bytes = hex::decode(hex.replace(' ', "")).expect("hex");
         let result: Result<Ipld, _> = serde_ipld_dagcbor::from_slice(&bytes);

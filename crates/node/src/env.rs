@@ -36,7 +36,10 @@ pub struct FixedEnv {
 impl FixedEnv {
     /// An environment frozen at `now_ms`.
     pub fn new(now_ms: u64) -> Self {
-        FixedEnv { now_ms, counter: std::cell::Cell::new(0) }
+        FixedEnv {
+            now_ms,
+            counter: std::cell::Cell::new(0),
+        }
     }
 }
 

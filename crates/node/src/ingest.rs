@@ -93,6 +93,8 @@ struct Chunk {
     waiting: BTreeMap<OpId, (Candidate, Vec<OpId>)>,
     /// Ops quarantined by this chunk.
     quarantined: HashSet<OpId>,
+    /// The store's version vectors when the chunk began.
+    tops: HashMap<SpaceId, hearth_core::VersionVector>,
 }
 
 impl<S: Store> Node<S> {
@@ -125,6 +127,7 @@ impl<S: Store> Node<S> {
             views: BTreeMap::new(),
             waiting: BTreeMap::new(),
             quarantined: HashSet::new(),
+            tops: HashMap::new(),
         };
         let mut seen = HashSet::new();
         let mut decoded = Vec::with_capacity(raw.len());
@@ -134,28 +137,57 @@ impl<S: Store> Node<S> {
                 Ok(_) => chunk.report.duplicates += 1,
                 Err(e) => {
                     let id = OpId::of_block(&bytes);
-                    let kept = if bytes.len() <= MAX_OP_BYTES { bytes } else { Vec::new() };
+                    let kept = if bytes.len() <= MAX_OP_BYTES {
+                        bytes
+                    } else {
+                        Vec::new()
+                    };
                     chunk.quarantine(id, kept, Invalid::Decode(e).into(), false);
                 }
             }
         }
-        let ids: Vec<OpId> = decoded.iter().map(|o| o.id).collect();
-        let known = self.store.metas(&ids).await?;
+        // What the store holds, per space, as of this chunk: an op above its
+        // author's top seq is new, and no rival can hold its position, so
+        // bulk ingest skips those store lookups.
+        for space in decoded
+            .iter()
+            .map(|o| o.op.data.space)
+            .collect::<HashSet<_>>()
+        {
+            chunk
+                .tops
+                .insert(space, self.store.version_vector(&space).await?);
+        }
+        let maybe_known: Vec<OpId> = decoded
+            .iter()
+            .filter(|o| chunk.may_be_stored(o))
+            .map(|o| o.id)
+            .collect();
+        let known: HashSet<OpId> = maybe_known
+            .iter()
+            .zip(self.store.metas(&maybe_known).await?)
+            .filter_map(|(id, m)| m.map(|_| *id))
+            .collect();
         let before = decoded.len();
-        let mut decoded: Vec<DecodedOp> =
-            decoded.into_iter().zip(known).filter(|(_, k)| k.is_none()).map(|(o, _)| o).collect();
+        let decoded: Vec<DecodedOp> = decoded
+            .into_iter()
+            .filter(|o| !known.contains(&o.id))
+            .collect();
         chunk.report.duplicates += before - decoded.len();
-        decoded.sort_by_key(|o| (o.op.data.space, o.op.data.author, o.op.data.seq));
 
         let signatures = self.verify_signatures(&decoded);
         let mut candidates: Vec<Candidate> = decoded
             .into_iter()
             .zip(signatures)
-            .map(|(op, signature)| Candidate { op, signature, was_pending: false })
+            .map(|(op, signature)| Candidate {
+                op,
+                signature,
+                was_pending: false,
+            })
             .collect();
 
         loop {
-            self.prefetch(&candidates, &mut chunk.overlay).await?;
+            self.prefetch(&candidates, &mut chunk).await?;
             let accepted_before = chunk.report.accepted.len();
             for (c, missing) in self.settle(candidates, &mut chunk)? {
                 chunk.waiting.insert(c.op.id, (c, missing));
@@ -179,10 +211,19 @@ impl<S: Store> Node<S> {
                 if let Ok(op) = Op::decode(&p.bytes) {
                     let d = &op.op.data;
                     let signature = d.author.verify(&d.signing_bytes(), &op.op.sig);
-                    next.push(Candidate { op, signature, was_pending: true });
+                    next.push(Candidate {
+                        op,
+                        signature,
+                        was_pending: true,
+                    });
                 }
             }
-            next.extend(retry.drain(..).filter_map(|id| chunk.waiting.remove(&id)).map(|(c, _)| c));
+            next.extend(
+                retry
+                    .drain(..)
+                    .filter_map(|id| chunk.waiting.remove(&id))
+                    .map(|(c, _)| c),
+            );
             if next.is_empty() {
                 break;
             }
@@ -190,10 +231,17 @@ impl<S: Store> Node<S> {
         }
         for (c, missing) in std::mem::take(&mut chunk.waiting).into_values() {
             chunk.report.pending += usize::from(!c.was_pending);
-            chunk.batch.pending.push(PendingOp { id: c.op.id, bytes: c.op.bytes, missing });
+            chunk.batch.pending.push(PendingOp {
+                id: c.op.id,
+                bytes: c.op.bytes,
+                missing,
+            });
         }
         for (space, view) in &chunk.views {
-            chunk.batch.snapshots.push((crate::snapshot_key(space), view.to_snapshot()));
+            chunk
+                .batch
+                .snapshots
+                .push((crate::snapshot_key(space), view.to_snapshot()));
         }
         if !chunk.batch.is_empty() {
             self.store.commit(chunk.batch).await?;
@@ -207,99 +255,146 @@ impl<S: Store> Node<S> {
         let items: Vec<BatchItem<'_>> = ops
             .iter()
             .zip(&messages)
-            .map(|(o, m)| BatchItem { signer: &o.op.data.author, message: m, signature: &o.op.sig })
+            .map(|(o, m)| BatchItem {
+                signer: &o.op.data.author,
+                message: m,
+                signature: &o.op.sig,
+            })
             .collect();
         sig::verify_batch(&items, &mut EnvRng(&*self.env))
     }
 
-    /// Loads from the store the causal past the candidates name.
-    async fn prefetch(&self, candidates: &[Candidate], overlay: &mut Overlay) -> Result<(), NodeError> {
+    /// Loads from the store the causal past the candidates name, skipping
+    /// what the chunk itself carries (not in the store, by deduplication) and
+    /// log positions above what the store holds.
+    async fn prefetch(&self, candidates: &[Candidate], chunk: &mut Chunk) -> Result<(), NodeError> {
+        let in_chunk: HashSet<OpId> = candidates.iter().map(|c| c.op.id).collect();
         let mut ids: Vec<OpId> = candidates
             .iter()
             .flat_map(|c| c.op.op.data.prev.iter().chain(&c.op.op.data.deps))
-            .filter(|id| !overlay.metas.contains_key(id))
+            .filter(|id| !chunk.overlay.metas.contains_key(id) && !in_chunk.contains(id))
             .copied()
             .collect();
         ids.sort();
         ids.dedup();
         for (id, meta) in ids.iter().zip(self.store.metas(&ids).await?) {
             if let Some(meta) = meta {
-                overlay.metas.insert(*id, meta);
+                chunk.overlay.metas.insert(*id, meta);
             }
         }
-        let keys: Vec<(SpaceId, Did, u64)> =
-            candidates.iter().map(|c| (c.op.op.data.space, c.op.op.data.author, c.op.op.data.seq)).collect();
+        let asked: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| chunk.may_be_stored(&c.op))
+            .collect();
+        let keys: Vec<(SpaceId, Did, u64)> = asked
+            .iter()
+            .map(|c| (c.op.op.data.space, c.op.op.data.author, c.op.op.data.seq))
+            .collect();
         let entries = self.store.log_entries(&keys).await?;
-        for ((key, entry), c) in keys.iter().zip(entries).zip(candidates) {
+        for ((key, entry), c) in keys.iter().zip(entries).zip(asked) {
             let Some(id) = entry else { continue };
-            overlay.logs.insert(*key, id);
+            chunk.overlay.logs.insert(*key, id);
             // A rival already holds this position: keep its bytes for the proof.
-            if id != c.op.id && !overlay.blocks.contains_key(&id) {
-                if let Some(held) = self.store.op(&id).await? {
-                    overlay.blocks.insert(id, held.bytes);
-                }
+            if id != c.op.id
+                && !chunk.overlay.blocks.contains_key(&id)
+                && let Some(held) = self.store.op(&id).await?
+            {
+                chunk.overlay.blocks.insert(id, held.bytes);
             }
         }
         Ok(())
     }
 
-    /// Validates and folds candidates until no more can be settled; returns
-    /// the ones still waiting, with what they wait for.
+    /// Validates and folds candidates, each as soon as its causal past is
+    /// in (a worklist: an op waiting on another op of the chunk is retried
+    /// right after that op is accepted). Returns the ones still waiting, with
+    /// what they wait for.
     fn settle(
         &self,
-        mut candidates: Vec<Candidate>,
+        candidates: Vec<Candidate>,
         chunk: &mut Chunk,
     ) -> Result<Vec<(Candidate, Vec<OpId>)>, NodeError> {
-        loop {
-            let mut waiting = Vec::new();
-            let mut progressed = false;
-            for c in candidates {
-                let was_pending = c.was_pending;
-                let signature = c.signature;
-                match validate::validate(c.op, signature, &chunk.overlay) {
-                    Verdict::Valid(op) => {
-                        progressed = true;
-                        let meta = op.meta();
-                        let refusal = self.fold(&op, &mut chunk.views)?;
-                        let op = op.into_decoded();
-                        if let Some(refusal) = refusal {
-                            chunk.report.quarantined.push((op.id, refusal.clone()));
-                            chunk.batch.quarantine.push(QuarantinedOp {
-                                id: op.id,
-                                bytes: op.bytes.clone(),
-                                reason: refusal,
-                            });
-                        }
-                        chunk.overlay.metas.insert(op.id, meta);
-                        chunk.overlay.logs.insert((meta.space, meta.author, meta.seq), op.id);
-                        chunk.overlay.blocks.insert(op.id, op.bytes.clone());
-                        chunk.report.accepted.push(op.id);
-                        chunk.waiting.remove(&op.id);
-                        if was_pending {
-                            chunk.report.released += 1;
-                            chunk.batch.unpend.push(op.id);
-                        }
-                        chunk.batch.ops.push((meta, op.bytes));
+        let mut slots: Vec<Option<(Candidate, Vec<OpId>)>> = candidates
+            .into_iter()
+            .map(|c| Some((c, Vec::new())))
+            .collect();
+        let mut waiters: HashMap<OpId, Vec<usize>> = HashMap::new();
+        let mut work: std::collections::VecDeque<usize> = (0..slots.len()).collect();
+        while let Some(i) = work.pop_front() {
+            let Some((c, _)) = slots[i].take() else {
+                continue;
+            };
+            let Candidate {
+                op,
+                signature,
+                was_pending,
+            } = c;
+            match validate::validate(op, signature, &chunk.overlay) {
+                Verdict::Valid(op) => {
+                    let id = op.id();
+                    self.accept(op, was_pending, chunk)?;
+                    work.extend(waiters.remove(&id).unwrap_or_default());
+                }
+                Verdict::Pending { op, missing } => {
+                    for m in &missing {
+                        waiters.entry(*m).or_default().push(i);
                     }
-                    Verdict::Pending { op, missing } => {
-                        waiting.push((Candidate { op, signature, was_pending }, missing));
+                    slots[i] = Some((
+                        Candidate {
+                            op,
+                            signature,
+                            was_pending,
+                        },
+                        missing,
+                    ));
+                }
+                Verdict::Invalid { op, reason } => {
+                    if let Invalid::Equivocation { existing } = &reason
+                        && let Some(proof) = chunk.proof(existing, &op)
+                    {
+                        chunk.batch.proofs.push(proof);
+                        chunk.report.equivocations += 1;
                     }
-                    Verdict::Invalid { op, reason } => {
-                        if let Invalid::Equivocation { existing } = &reason {
-                            if let Some(proof) = chunk.proof(existing, &op) {
-                                chunk.batch.proofs.push(proof);
-                                chunk.report.equivocations += 1;
-                            }
-                        }
-                        chunk.quarantine(op.id, op.bytes, reason.into(), was_pending);
-                    }
+                    chunk.quarantine(op.id, op.bytes, reason.into(), was_pending);
                 }
             }
-            if !progressed || waiting.is_empty() {
-                return Ok(waiting);
-            }
-            candidates = waiting.into_iter().map(|(c, _)| c).collect();
         }
+        Ok(slots.into_iter().flatten().collect())
+    }
+
+    /// Records a valid op: fold it (a refusal quarantines it but keeps it in
+    /// its author's log), add it to the causal past and to the write batch.
+    fn accept(
+        &self,
+        op: hearth_core::VerifiedOp,
+        was_pending: bool,
+        chunk: &mut Chunk,
+    ) -> Result<(), NodeError> {
+        let meta = op.meta();
+        let refusal = self.fold(&op, &mut chunk.views)?;
+        let op = op.into_decoded();
+        if let Some(refusal) = refusal {
+            chunk.report.quarantined.push((op.id, refusal.clone()));
+            chunk.batch.quarantine.push(QuarantinedOp {
+                id: op.id,
+                bytes: op.bytes.clone(),
+                reason: refusal,
+            });
+        }
+        chunk.overlay.metas.insert(op.id, meta);
+        chunk
+            .overlay
+            .logs
+            .insert((meta.space, meta.author, meta.seq), op.id);
+        chunk.overlay.blocks.insert(op.id, op.bytes.clone());
+        chunk.report.accepted.push(op.id);
+        chunk.waiting.remove(&op.id);
+        if was_pending {
+            chunk.report.released += 1;
+            chunk.batch.unpend.push(op.id);
+        }
+        chunk.batch.ops.push((meta, op.bytes));
+        Ok(())
     }
 
     /// Folds a verified op into the working views; returns the refusal if
@@ -314,10 +409,10 @@ impl<S: Store> Node<S> {
             views.insert(space, view);
             return Ok(None);
         }
-        if !views.contains_key(&space) {
+        if let std::collections::btree_map::Entry::Vacant(e) = views.entry(space) {
             let current = self.views.borrow().get(&space).cloned();
             let view = current.ok_or(NodeError::MissingView(space))?;
-            views.insert(space, view);
+            e.insert(view);
         }
         let view = views.get_mut(&space).ok_or(NodeError::MissingView(space))?;
         Ok(view.apply(op).err().map(Rejection::Refused))
@@ -325,9 +420,20 @@ impl<S: Store> Node<S> {
 }
 
 impl Chunk {
+    /// Whether the store may hold `op` or a rival at its log position.
+    fn may_be_stored(&self, op: &DecodedOp) -> bool {
+        let d = &op.op.data;
+        self.tops
+            .get(&d.space)
+            .and_then(|vv| vv.get(&d.author))
+            .is_some_and(|top| d.seq <= top)
+    }
+
     fn quarantine(&mut self, id: OpId, bytes: Vec<u8>, reason: Rejection, was_pending: bool) {
         self.report.quarantined.push((id, reason.clone()));
-        self.batch.quarantine.push(QuarantinedOp { id, bytes, reason });
+        self.batch
+            .quarantine
+            .push(QuarantinedOp { id, bytes, reason });
         self.waiting.remove(&id);
         self.quarantined.insert(id);
         if was_pending {

@@ -74,8 +74,17 @@ pub(crate) fn snapshot_key(space: &SpaceId) -> String {
 impl<S: Store> Node<S> {
     /// Opens a node on `store`, restoring views from their snapshots (and
     /// rebuilding any that is missing from the ops).
-    pub async fn open(store: S, identity: Option<Keypair>, env: Box<dyn Env>) -> Result<Self, NodeError> {
-        let node = Node { store, identity, env, views: RefCell::new(BTreeMap::new()) };
+    pub async fn open(
+        store: S,
+        identity: Option<Keypair>,
+        env: Box<dyn Env>,
+    ) -> Result<Self, NodeError> {
+        let node = Node {
+            store,
+            identity,
+            env,
+            views: RefCell::new(BTreeMap::new()),
+        };
         for space in node.store.spaces().await? {
             let snapshot = node.store.snapshot(&snapshot_key(&space)).await?;
             let view = match snapshot.as_deref().and_then(SpaceView::from_snapshot) {
@@ -106,7 +115,11 @@ impl<S: Store> Node<S> {
                 // Stored ops were valid when accepted; refolding re-checks them.
                 let verified = match hearth_core::validate::validate(op, signature, &past) {
                     hearth_core::Verdict::Valid(v) => v,
-                    other => return Err(StoreError::Corrupt(format!("stored op fails: {other:?}")).into()),
+                    other => {
+                        return Err(
+                            StoreError::Corrupt(format!("stored op fails: {other:?}")).into()
+                        );
+                    }
                 };
                 past.0.insert(verified.id(), verified.meta());
                 match &mut view {
@@ -143,7 +156,11 @@ impl<S: Store> Node<S> {
     pub async fn status(&self, id: &SpaceId) -> Result<SpaceStatus, NodeError> {
         let view = self.space(id).ok_or(NodeError::UnknownSpace(*id))?;
         let pending = self.store.counts().await?.pending;
-        Ok(SpaceStatus { view, pending, complete: pending == 0 })
+        Ok(SpaceStatus {
+            view,
+            pending,
+            complete: pending == 0,
+        })
     }
 
     /// Store-wide counts.
@@ -152,12 +169,19 @@ impl<S: Store> Node<S> {
     }
 
     /// Up to `limit` ops of a space in acceptance order from index `from`, decoded.
-    pub async fn ops(&self, space: &SpaceId, from: u64, limit: usize) -> Result<Vec<(StoredOp, Op)>, NodeError> {
+    pub async fn ops(
+        &self,
+        space: &SpaceId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<(StoredOp, Op)>, NodeError> {
         let stored = self.store.space_ops(space, from, limit).await?;
         stored
             .into_iter()
             .map(|s| {
-                let op = Op::decode(&s.bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?.op;
+                let op = Op::decode(&s.bytes)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    .op;
                 Ok((s, op))
             })
             .collect()
@@ -194,7 +218,10 @@ impl<S: Store> Node<S> {
             prev: None,
             deps: vec![],
             ts: self.env.now_ms(),
-            body: Body::Genesis { name: name.to_owned(), nonce },
+            body: Body::Genesis {
+                name: name.to_owned(),
+                nonce,
+            },
         };
         data.check_shape().map_err(NodeError::BadInput)?;
         self.submit(data.sign(me)).await?;
@@ -220,7 +247,10 @@ impl<S: Store> Node<S> {
         // Name the latest op of other recent authors, so what this op
         // follows is explicit; a first op names at least the genesis.
         let total = vv.op_count();
-        let recent = self.store.space_ops(space, total.saturating_sub(64), 64).await?;
+        let recent = self
+            .store
+            .space_ops(space, total.saturating_sub(64), 64)
+            .await?;
         let mut heads: BTreeMap<_, &StoredOp> = BTreeMap::new();
         for s in recent.iter().filter(|s| s.meta.author != me.did()) {
             heads.insert(s.meta.author, s);

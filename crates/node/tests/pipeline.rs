@@ -15,13 +15,22 @@ fn op_id(op: &Op) -> hearth_core::OpId {
 
 fn node(seed: u8) -> Node<MemoryStore> {
     let kp = Keypair::from_seed(&[seed; 32]);
-    run_ready(Node::open(MemoryStore::new(), Some(kp), Box::new(FixedEnv::new(1_700_000_000_000))))
-        .expect("open")
+    run_ready(Node::open(
+        MemoryStore::new(),
+        Some(kp),
+        Box::new(FixedEnv::new(1_700_000_000_000)),
+    ))
+    .expect("open")
 }
 
 fn all_blocks(n: &Node<impl Store>, space: &SpaceId) -> Vec<Vec<u8>> {
     let car = run_ready(n.export_car(space)).expect("export");
-    hearth_core::car::read_car(&car).expect("car").blocks.into_iter().map(|(_, b)| b).collect()
+    hearth_core::car::read_car(&car)
+        .expect("car")
+        .blocks
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect()
 }
 
 /// Alice creates a space, admits Bob; Bob's node syncs it and posts; Alice syncs back.
@@ -31,9 +40,21 @@ fn two_member_space() -> (Node<MemoryStore>, Node<MemoryStore>, SpaceId) {
     let space = run_ready(alice.create_space("Riverside")).expect("space");
     let bob_did = bob.identity().expect("id").did();
     run_ready(alice.create_op(&space, Body::AddMember { member: bob_did })).expect("add");
-    run_ready(alice.create_op(&space, Body::Note { text: "welcome".into() })).expect("note");
+    run_ready(alice.create_op(
+        &space,
+        Body::Note {
+            text: "welcome".into(),
+        },
+    ))
+    .expect("note");
     run_ready(bob.ingest(all_blocks(&alice, &space), |_| {})).expect("sync");
-    run_ready(bob.create_op(&space, Body::Note { text: "thanks".into() })).expect("bob note");
+    run_ready(bob.create_op(
+        &space,
+        Body::Note {
+            text: "thanks".into(),
+        },
+    ))
+    .expect("bob note");
     run_ready(alice.ingest(all_blocks(&bob, &space), |_| {})).expect("sync back");
     (alice, bob, space)
 }
@@ -72,7 +93,8 @@ fn ops_arriving_in_reverse_wait_then_settle() {
 fn equivocation_is_quarantined_with_a_checkable_proof() {
     let alice = node(1);
     let space = run_ready(alice.create_space("Riverside")).expect("space");
-    let first = run_ready(alice.create_op(&space, Body::Note { text: "one".into() })).expect("note");
+    let first =
+        run_ready(alice.create_op(&space, Body::Note { text: "one".into() })).expect("note");
     let genesis = alice.space(&space).expect("view").genesis;
     let kp = Keypair::from_seed(&[1; 32]);
     let rival = OpData {
@@ -88,7 +110,13 @@ fn equivocation_is_quarantined_with_a_checkable_proof() {
     .sign(&kp);
     let report = run_ready(alice.ingest(vec![rival.bytes.clone()], |_| {})).expect("ingest");
     assert_eq!(report.equivocations, 1);
-    assert_eq!(report.quarantined, vec![(rival.id, Rejection::Invalid(Invalid::Equivocation { existing: first }))]);
+    assert_eq!(
+        report.quarantined,
+        vec![(
+            rival.id,
+            Rejection::Invalid(Invalid::Equivocation { existing: first })
+        )]
+    );
     let proofs = run_ready(alice.store().proofs(&space)).expect("proofs");
     assert_eq!(proofs.len(), 1);
     let (_, found) = EquivocationProof::decode(&proofs[0].1).expect("proof checks");
@@ -110,17 +138,34 @@ fn bad_signatures_and_garbage_are_quarantined_and_change_nothing() {
         prev: None,
         deps: vec![],
         ts: 1,
-        body: Body::Note { text: "forged".into() },
+        body: Body::Note {
+            text: "forged".into(),
+        },
     };
     forged.prev = Some(alice.space(&space).expect("v").genesis);
     let mut op = forged.sign(&bob).op;
     op.sig = Keypair::from_seed(&[9; 32]).sign(b"something else");
-    let report = run_ready(alice.ingest(vec![op.encode(), vec![0xa1, 0x00]], |_| {})).expect("ingest");
+    let report =
+        run_ready(alice.ingest(vec![op.encode(), vec![0xa1, 0x00]], |_| {})).expect("ingest");
     assert_eq!(report.quarantined.len(), 2);
-    assert!(report.quarantined.iter().any(|(id, r)| *id == op_id(&op) && matches!(r, Rejection::Invalid(Invalid::Signature(_)))));
-    assert!(report.quarantined.iter().any(|(_, r)| matches!(r, Rejection::Invalid(Invalid::Decode(_)))));
+    assert!(
+        report
+            .quarantined
+            .iter()
+            .any(|(id, r)| *id == op_id(&op)
+                && matches!(r, Rejection::Invalid(Invalid::Signature(_))))
+    );
+    assert!(
+        report
+            .quarantined
+            .iter()
+            .any(|(_, r)| matches!(r, Rejection::Invalid(Invalid::Decode(_))))
+    );
     assert_eq!(alice.space(&space), before);
-    assert_eq!(run_ready(alice.counts()).expect("counts").ops, counts_before.ops);
+    assert_eq!(
+        run_ready(alice.counts()).expect("counts").ops,
+        counts_before.ops
+    );
 }
 
 #[test]
@@ -148,7 +193,10 @@ fn refused_ops_keep_the_log_whole_but_are_never_folded() {
     .sign(&kp);
     let report = run_ready(alice.ingest(vec![add.bytes], |_| {})).expect("ingest");
     assert_eq!(report.accepted, vec![add.id]);
-    assert!(matches!(report.quarantined[0].1, Rejection::Refused(Refusal::NotCreator(_))));
+    assert!(matches!(
+        report.quarantined[0].1,
+        Rejection::Refused(Refusal::NotCreator(_))
+    ));
     assert!(!alice.space(&space).expect("v").is_member(&carol));
     let rebuilt = run_ready(alice.rebuild_view(&space)).expect("rebuild");
     assert_eq!(Some(rebuilt), alice.space(&space));
@@ -161,10 +209,17 @@ fn views_are_restored_from_snapshots_after_reopen() {
     let env = || Box::new(FixedEnv::new(1_700_000_000_000));
     let (space, view) = {
         let store = RedbStore::open(&path).expect("open");
-        let n = run_ready(Node::open(store, Some(Keypair::from_seed(&[1; 32])), env())).expect("node");
+        let n =
+            run_ready(Node::open(store, Some(Keypair::from_seed(&[1; 32])), env())).expect("node");
         let space = run_ready(n.create_space("Durable")).expect("space");
         for i in 0..5 {
-            run_ready(n.create_op(&space, Body::Note { text: format!("n{i}") })).expect("note");
+            run_ready(n.create_op(
+                &space,
+                Body::Note {
+                    text: format!("n{i}"),
+                },
+            ))
+            .expect("note");
         }
         (space, n.space(&space).expect("view"))
     };
@@ -172,15 +227,24 @@ fn views_are_restored_from_snapshots_after_reopen() {
     let n = run_ready(Node::open(store, None, env())).expect("node");
     assert_eq!(n.space(&space), Some(view.clone()));
     assert_eq!(run_ready(n.rebuild_view(&space)).expect("rebuild"), view);
-    assert!(matches!(run_ready(n.create_space("x")), Err(NodeError::NoIdentity)));
+    assert!(matches!(
+        run_ready(n.create_space("x")),
+        Err(NodeError::NoIdentity)
+    ));
 }
 
 #[test]
 fn bad_names_are_refused_before_signing() {
     let alice = node(1);
     let long = "x".repeat(201);
-    assert!(matches!(run_ready(alice.create_space(&long)), Err(NodeError::BadInput(_))));
-    assert!(matches!(run_ready(alice.create_space("")), Err(NodeError::BadInput(_))));
+    assert!(matches!(
+        run_ready(alice.create_space(&long)),
+        Err(NodeError::BadInput(_))
+    ));
+    assert!(matches!(
+        run_ready(alice.create_space("")),
+        Err(NodeError::BadInput(_))
+    ));
     assert!(alice.spaces().is_empty());
 }
 
@@ -188,15 +252,32 @@ fn bad_names_are_refused_before_signing() {
 fn scenario() -> (Vec<Vec<u8>>, SpaceId, hearth_core::space::SpaceView) {
     let (alice, bob, space) = two_member_space();
     for i in 0..4 {
-        run_ready(alice.create_op(&space, Body::Note { text: format!("a{i}") })).expect("a");
+        run_ready(alice.create_op(
+            &space,
+            Body::Note {
+                text: format!("a{i}"),
+            },
+        ))
+        .expect("a");
         run_ready(bob.ingest(all_blocks(&alice, &space), |_| {})).expect("sync");
-        run_ready(bob.create_op(&space, Body::Note { text: format!("b{i}") })).expect("b");
+        run_ready(bob.create_op(
+            &space,
+            Body::Note {
+                text: format!("b{i}"),
+            },
+        ))
+        .expect("b");
         run_ready(alice.ingest(all_blocks(&bob, &space), |_| {})).expect("sync");
     }
     let carol = Keypair::from_seed(&[3; 32]).did();
     run_ready(alice.create_op(&space, Body::AddMember { member: carol })).expect("add carol");
-    run_ready(alice.create_op(&space, Body::RemoveMember { member: bob.identity().expect("id").did() }))
-        .expect("remove bob");
+    run_ready(alice.create_op(
+        &space,
+        Body::RemoveMember {
+            member: bob.identity().expect("id").did(),
+        },
+    ))
+    .expect("remove bob");
     let view = alice.space(&space).expect("view");
     (all_blocks(&alice, &space), space, view)
 }

@@ -22,7 +22,10 @@ pub fn encode_meta(meta: &OpMeta, index: u64) -> [u8; META_LEN] {
 /// Inverse of [`encode_meta`].
 pub fn decode_meta(bytes: &[u8]) -> Result<(OpMeta, u64), StoreError> {
     if bytes.len() != META_LEN {
-        return Err(StoreError::Corrupt(format!("meta of {} bytes", bytes.len())));
+        return Err(StoreError::Corrupt(format!(
+            "meta of {} bytes",
+            bytes.len()
+        )));
     }
     let author = Did::from_public_key(arr32(&bytes[64..96]))
         .map_err(|e| StoreError::Corrupt(format!("stored author: {e}")))?;

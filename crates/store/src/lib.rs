@@ -134,13 +134,27 @@ pub trait Store {
     async fn metas(&self, ids: &[OpId]) -> Result<Vec<Option<OpMeta>>, StoreError>;
 
     /// The ids at given log positions `(space, author, seq)`, one answer each.
-    async fn log_entries(&self, keys: &[(SpaceId, Did, u64)]) -> Result<Vec<Option<OpId>>, StoreError>;
+    async fn log_entries(
+        &self,
+        keys: &[(SpaceId, Did, u64)],
+    ) -> Result<Vec<Option<OpId>>, StoreError>;
 
     /// Up to `limit` ops of `author`'s log in `space`, from seq `from` on.
-    async fn log(&self, space: &SpaceId, author: &Did, from: u64, limit: usize) -> Result<Vec<StoredOp>, StoreError>;
+    async fn log(
+        &self,
+        space: &SpaceId,
+        author: &Did,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredOp>, StoreError>;
 
     /// Up to `limit` ops of `space` in acceptance order, from index `from` on.
-    async fn space_ops(&self, space: &SpaceId, from: u64, limit: usize) -> Result<Vec<StoredOp>, StoreError>;
+    async fn space_ops(
+        &self,
+        space: &SpaceId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredOp>, StoreError>;
 
     /// The version vector of `space`.
     async fn version_vector(&self, space: &SpaceId) -> Result<VersionVector, StoreError>;

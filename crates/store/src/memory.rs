@@ -89,8 +89,17 @@ impl Store for MemoryStore {
             let next = s.vv.get(&meta.space).map_or(0, VersionVector::op_count);
             s.logs.insert((meta.space, meta.author, meta.seq), meta.id);
             s.order.insert((meta.space, next), meta.id);
-            s.vv.entry(meta.space).or_default().observe(meta.author, meta.seq);
-            s.ops.insert(meta.id, StoredOp { meta, index: next, bytes });
+            s.vv.entry(meta.space)
+                .or_default()
+                .observe(meta.author, meta.seq);
+            s.ops.insert(
+                meta.id,
+                StoredOp {
+                    meta,
+                    index: next,
+                    bytes,
+                },
+            );
         }
         for id in batch.unpend {
             if let Some(p) = s.pending.remove(&id) {
@@ -131,12 +140,21 @@ impl Store for MemoryStore {
         Ok(ids.iter().map(|id| s.ops.get(id).map(|o| o.meta)).collect())
     }
 
-    async fn log_entries(&self, keys: &[(SpaceId, Did, u64)]) -> Result<Vec<Option<OpId>>, StoreError> {
+    async fn log_entries(
+        &self,
+        keys: &[(SpaceId, Did, u64)],
+    ) -> Result<Vec<Option<OpId>>, StoreError> {
         let s = self.inner.borrow();
         Ok(keys.iter().map(|k| s.logs.get(k).copied()).collect())
     }
 
-    async fn log(&self, space: &SpaceId, author: &Did, from: u64, limit: usize) -> Result<Vec<StoredOp>, StoreError> {
+    async fn log(
+        &self,
+        space: &SpaceId,
+        author: &Did,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredOp>, StoreError> {
         let s = self.inner.borrow();
         Ok(s.logs
             .range((*space, *author, from)..=(*space, *author, u64::MAX))
@@ -145,7 +163,12 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn space_ops(&self, space: &SpaceId, from: u64, limit: usize) -> Result<Vec<StoredOp>, StoreError> {
+    async fn space_ops(
+        &self,
+        space: &SpaceId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredOp>, StoreError> {
         let s = self.inner.borrow();
         Ok(s.order
             .range((*space, from)..=(*space, u64::MAX))
@@ -155,7 +178,13 @@ impl Store for MemoryStore {
     }
 
     async fn version_vector(&self, space: &SpaceId) -> Result<VersionVector, StoreError> {
-        Ok(self.inner.borrow().vv.get(space).cloned().unwrap_or_default())
+        Ok(self
+            .inner
+            .borrow()
+            .vv
+            .get(space)
+            .cloned()
+            .unwrap_or_default())
     }
 
     async fn spaces(&self) -> Result<Vec<SpaceId>, StoreError> {
@@ -170,15 +199,32 @@ impl Store for MemoryStore {
             let hi = (*id, OpId::from_digest([0xff; 32]));
             found.extend(s.waiting.range(lo..=hi).map(|(_, p)| *p));
         }
-        Ok(found.iter().filter_map(|p| s.pending.get(p).cloned()).collect())
+        Ok(found
+            .iter()
+            .filter_map(|p| s.pending.get(p).cloned())
+            .collect())
     }
 
     async fn pending(&self, limit: usize) -> Result<Vec<PendingOp>, StoreError> {
-        Ok(self.inner.borrow().pending.values().take(limit).cloned().collect())
+        Ok(self
+            .inner
+            .borrow()
+            .pending
+            .values()
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn quarantined(&self, limit: usize) -> Result<Vec<QuarantinedOp>, StoreError> {
-        Ok(self.inner.borrow().quarantine.values().take(limit).cloned().collect())
+        Ok(self
+            .inner
+            .borrow()
+            .quarantine
+            .values()
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn proofs(&self, space: &SpaceId) -> Result<Vec<(Did, Vec<u8>)>, StoreError> {

@@ -1,22 +1,26 @@
 //! The native backend: redb, an embedded, crash-safe B-tree database. A commit
 //! returns only after redb's durable commit (fsync) has completed.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use hearth_core::{Did, OpId, OpMeta, SpaceId, VersionVector};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use crate::codec::{
-    arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, index_key, log_key, to_cbor, wait_key,
+    META_LEN, arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, index_key,
+    log_key, to_cbor, wait_key,
 };
 use crate::memory::check_links;
 use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, WriteBatch};
 
 type Bytes = &'static [u8];
-const BLOCKS: TableDefinition<Bytes, Bytes> = TableDefinition::new("blocks");
-const META: TableDefinition<Bytes, Bytes> = TableDefinition::new("meta");
+/// `space ‖ index` → `meta ‖ index ‖ block`: ops in acceptance order, so
+/// bulk ingest appends.
+const OPS: TableDefinition<Bytes, Bytes> = TableDefinition::new("ops");
+/// op digest → `space ‖ index`.
+const IDS: TableDefinition<Bytes, Bytes> = TableDefinition::new("ids");
 const LOGS: TableDefinition<Bytes, Bytes> = TableDefinition::new("logs");
-const ORDER: TableDefinition<Bytes, Bytes> = TableDefinition::new("order");
 const VV: TableDefinition<Bytes, u64> = TableDefinition::new("version_vectors");
 const SPACES: TableDefinition<Bytes, u64> = TableDefinition::new("spaces");
 const PENDING: TableDefinition<Bytes, Bytes> = TableDefinition::new("pending");
@@ -41,10 +45,9 @@ impl RedbStore {
         let db = Database::create(path).map_err(db_err)?;
         let tx = db.begin_write().map_err(db_err)?;
         {
-            tx.open_table(BLOCKS).map_err(db_err)?;
-            tx.open_table(META).map_err(db_err)?;
+            tx.open_table(OPS).map_err(db_err)?;
+            tx.open_table(IDS).map_err(db_err)?;
             tx.open_table(LOGS).map_err(db_err)?;
-            tx.open_table(ORDER).map_err(db_err)?;
             tx.open_table(VV).map_err(db_err)?;
             tx.open_table(SPACES).map_err(db_err)?;
             tx.open_table(PENDING).map_err(db_err)?;
@@ -63,51 +66,57 @@ impl RedbStore {
         self.db.check_integrity().map_err(db_err)
     }
 
-    fn stored_op(&self, tx: &redb::ReadTransaction, digest: &[u8]) -> Result<Option<StoredOp>, StoreError> {
-        let meta = tx.open_table(META).map_err(db_err)?;
-        let blocks = tx.open_table(BLOCKS).map_err(db_err)?;
-        let Some(m) = meta.get(digest).map_err(db_err)? else {
+    fn stored_op(
+        &self,
+        tx: &redb::ReadTransaction,
+        digest: &[u8],
+    ) -> Result<Option<StoredOp>, StoreError> {
+        let ids = tx.open_table(IDS).map_err(db_err)?;
+        let ops = tx.open_table(OPS).map_err(db_err)?;
+        let Some(at) = ids.get(digest).map_err(db_err)? else {
             return Ok(None);
         };
-        let (meta, index) = decode_meta(m.value())?;
-        let bytes = blocks
-            .get(digest)
+        let record = ops
+            .get(at.value())
             .map_err(db_err)?
-            .ok_or_else(|| StoreError::Corrupt(format!("block {} missing", meta.id)))?
-            .value()
-            .to_vec();
-        Ok(Some(StoredOp { meta, index, bytes }))
+            .ok_or_else(|| StoreError::Corrupt("id index names a missing op".into()))?;
+        decode_record(record.value()).map(Some)
     }
 
-    fn ops_by_keys<'k>(
-        &self,
-        table: TableDefinition<Bytes, Bytes>,
-        lo: &'k [u8],
-        hi: &'k [u8],
-        limit: usize,
-    ) -> Result<Vec<StoredOp>, StoreError> {
+    fn ops_by_log(&self, lo: &[u8], hi: &[u8], limit: usize) -> Result<Vec<StoredOp>, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
-        let t = tx.open_table(table).map_err(db_err)?;
+        let t = tx.open_table(LOGS).map_err(db_err)?;
         let mut out = Vec::new();
         for entry in t.range::<&[u8]>(lo..=hi).map_err(db_err)?.take(limit) {
             let (_, digest) = entry.map_err(db_err)?;
             let op = self
                 .stored_op(&tx, digest.value())?
-                .ok_or_else(|| StoreError::Corrupt("index names a missing op".into()))?;
+                .ok_or_else(|| StoreError::Corrupt("log names a missing op".into()))?;
             out.push(op);
         }
         Ok(out)
     }
 }
 
+fn decode_record(record: &[u8]) -> Result<StoredOp, StoreError> {
+    if record.len() < META_LEN {
+        return Err(StoreError::Corrupt("short op record".into()));
+    }
+    let (meta, index) = decode_meta(&record[..META_LEN])?;
+    Ok(StoredOp {
+        meta,
+        index,
+        bytes: record[META_LEN..].to_vec(),
+    })
+}
+
 impl Store for RedbStore {
     async fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(db_err)?;
         {
-            let mut blocks = tx.open_table(BLOCKS).map_err(db_err)?;
-            let mut meta_t = tx.open_table(META).map_err(db_err)?;
+            let mut ops = tx.open_table(OPS).map_err(db_err)?;
+            let mut ids = tx.open_table(IDS).map_err(db_err)?;
             let mut logs = tx.open_table(LOGS).map_err(db_err)?;
-            let mut order = tx.open_table(ORDER).map_err(db_err)?;
             let mut vv = tx.open_table(VV).map_err(db_err)?;
             let mut spaces = tx.open_table(SPACES).map_err(db_err)?;
             let fresh = check_links(&batch, |space, author, seq| {
@@ -116,23 +125,52 @@ impl Store for RedbStore {
                     .map_err(db_err)?
                     .map(|v| OpId::from_digest(arr32(v.value()))))
             })?;
+            // Next index per space and top seq per author: read once, written once.
+            let mut next: BTreeMap<SpaceId, u64> = BTreeMap::new();
+            let mut tops: BTreeMap<[u8; 64], u64> = BTreeMap::new();
+            let mut record = Vec::new();
             for ((meta, bytes), fresh) in batch.ops.iter().zip(fresh) {
                 if !fresh {
                     continue;
                 }
-                let space = meta.space.as_bytes().as_slice();
-                let index = spaces.get(space).map_err(db_err)?.map_or(0, |v| v.value());
-                spaces.insert(space, index + 1).map_err(db_err)?;
-                let digest = meta.id.digest().as_slice();
-                blocks.insert(digest, bytes.as_slice()).map_err(db_err)?;
-                meta_t.insert(digest, encode_meta(meta, index).as_slice()).map_err(db_err)?;
-                logs.insert(log_key(&meta.space, &meta.author, meta.seq).as_slice(), digest)
+                let index = match next.get_mut(&meta.space) {
+                    Some(i) => i,
+                    None => {
+                        let stored = spaces
+                            .get(meta.space.as_bytes().as_slice())
+                            .map_err(db_err)?;
+                        next.entry(meta.space)
+                            .or_insert(stored.map_or(0, |v| v.value()))
+                    }
+                };
+                let at = index_key(&meta.space, *index);
+                *index += 1;
+                record.clear();
+                record.extend_from_slice(&encode_meta(meta, *index - 1));
+                record.extend_from_slice(bytes);
+                ops.insert(at.as_slice(), record.as_slice())
                     .map_err(db_err)?;
-                order.insert(index_key(&meta.space, index).as_slice(), digest).map_err(db_err)?;
-                let ak = author_key(&meta.space, &meta.author);
-                let top = vv.get(ak.as_slice()).map_err(db_err)?.map(|v| v.value());
-                if top.is_none_or(|t| t < meta.seq) {
-                    vv.insert(ak.as_slice(), meta.seq).map_err(db_err)?;
+                let digest = meta.id.digest().as_slice();
+                ids.insert(digest, at.as_slice()).map_err(db_err)?;
+                logs.insert(
+                    log_key(&meta.space, &meta.author, meta.seq).as_slice(),
+                    digest,
+                )
+                .map_err(db_err)?;
+                let top = tops
+                    .entry(author_key(&meta.space, &meta.author))
+                    .or_insert(meta.seq);
+                *top = (*top).max(meta.seq);
+            }
+            for (space, index) in &next {
+                spaces
+                    .insert(space.as_bytes().as_slice(), *index)
+                    .map_err(db_err)?;
+            }
+            for (key, seq) in &tops {
+                let stored = vv.get(key.as_slice()).map_err(db_err)?.map(|v| v.value());
+                if stored.is_none_or(|s| s < *seq) {
+                    vv.insert(key.as_slice(), *seq).map_err(db_err)?;
                 }
             }
             let mut pending = tx.open_table(PENDING).map_err(db_err)?;
@@ -148,21 +186,31 @@ impl Store for RedbStore {
             }
             for p in &batch.pending {
                 for m in &p.missing {
-                    waiting.insert(wait_key(m, &p.id).as_slice(), ()).map_err(db_err)?;
+                    waiting
+                        .insert(wait_key(m, &p.id).as_slice(), ())
+                        .map_err(db_err)?;
                 }
-                pending.insert(p.id.digest().as_slice(), to_cbor(p).as_slice()).map_err(db_err)?;
+                pending
+                    .insert(p.id.digest().as_slice(), to_cbor(p).as_slice())
+                    .map_err(db_err)?;
             }
             let mut quarantine = tx.open_table(QUARANTINE).map_err(db_err)?;
             for q in &batch.quarantine {
-                quarantine.insert(q.id.digest().as_slice(), to_cbor(q).as_slice()).map_err(db_err)?;
+                quarantine
+                    .insert(q.id.digest().as_slice(), to_cbor(q).as_slice())
+                    .map_err(db_err)?;
             }
             let mut proofs = tx.open_table(PROOFS).map_err(db_err)?;
             for (space, author, proof) in &batch.proofs {
-                proofs.insert(author_key(space, author).as_slice(), proof.as_slice()).map_err(db_err)?;
+                proofs
+                    .insert(author_key(space, author).as_slice(), proof.as_slice())
+                    .map_err(db_err)?;
             }
             let mut snapshots = tx.open_table(SNAPSHOTS).map_err(db_err)?;
             for (key, value) in &batch.snapshots {
-                snapshots.insert(key.as_str(), value.as_slice()).map_err(db_err)?;
+                snapshots
+                    .insert(key.as_str(), value.as_slice())
+                    .map_err(db_err)?;
             }
         }
         tx.commit().map_err(db_err)
@@ -175,16 +223,30 @@ impl Store for RedbStore {
 
     async fn metas(&self, ids: &[OpId]) -> Result<Vec<Option<OpMeta>>, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
-        let t = tx.open_table(META).map_err(db_err)?;
+        let index = tx.open_table(IDS).map_err(db_err)?;
+        let ops = tx.open_table(OPS).map_err(db_err)?;
         ids.iter()
-            .map(|id| match t.get(id.digest().as_slice()).map_err(db_err)? {
-                Some(v) => Ok(Some(decode_meta(v.value())?.0)),
-                None => Ok(None),
+            .map(|id| {
+                let Some(at) = index.get(id.digest().as_slice()).map_err(db_err)? else {
+                    return Ok(None);
+                };
+                let record = ops
+                    .get(at.value())
+                    .map_err(db_err)?
+                    .ok_or_else(|| StoreError::Corrupt("id index names a missing op".into()))?;
+                let meta = record
+                    .value()
+                    .get(..META_LEN)
+                    .ok_or_else(|| StoreError::Corrupt("short op record".into()))?;
+                Ok(Some(decode_meta(meta)?.0))
             })
             .collect()
     }
 
-    async fn log_entries(&self, keys: &[(SpaceId, Did, u64)]) -> Result<Vec<Option<OpId>>, StoreError> {
+    async fn log_entries(
+        &self,
+        keys: &[(SpaceId, Did, u64)],
+    ) -> Result<Vec<Option<OpId>>, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
         let t = tx.open_table(LOGS).map_err(db_err)?;
         keys.iter()
@@ -196,14 +258,38 @@ impl Store for RedbStore {
             .collect()
     }
 
-    async fn log(&self, space: &SpaceId, author: &Did, from: u64, limit: usize) -> Result<Vec<StoredOp>, StoreError> {
-        let (lo, hi) = (log_key(space, author, from), log_key(space, author, u64::MAX));
-        self.ops_by_keys(LOGS, &lo, &hi, limit)
+    async fn log(
+        &self,
+        space: &SpaceId,
+        author: &Did,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredOp>, StoreError> {
+        let (lo, hi) = (
+            log_key(space, author, from),
+            log_key(space, author, u64::MAX),
+        );
+        self.ops_by_log(&lo, &hi, limit)
     }
 
-    async fn space_ops(&self, space: &SpaceId, from: u64, limit: usize) -> Result<Vec<StoredOp>, StoreError> {
+    async fn space_ops(
+        &self,
+        space: &SpaceId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredOp>, StoreError> {
         let (lo, hi) = (index_key(space, from), index_key(space, u64::MAX));
-        self.ops_by_keys(ORDER, &lo, &hi, limit)
+        let tx = self.db.begin_read().map_err(db_err)?;
+        let t = tx.open_table(OPS).map_err(db_err)?;
+        let mut out = Vec::new();
+        for entry in t
+            .range::<&[u8]>(lo.as_slice()..=hi.as_slice())
+            .map_err(db_err)?
+            .take(limit)
+        {
+            out.push(decode_record(entry.map_err(db_err)?.1.value())?);
+        }
+        Ok(out)
     }
 
     async fn version_vector(&self, space: &SpaceId) -> Result<VersionVector, StoreError> {
@@ -214,7 +300,10 @@ impl Store for RedbStore {
         let mut hi = [0xffu8; 64];
         hi[..32].copy_from_slice(space.as_bytes());
         let mut out = VersionVector::new();
-        for entry in t.range::<&[u8]>(lo.as_slice()..=hi.as_slice()).map_err(db_err)? {
+        for entry in t
+            .range::<&[u8]>(lo.as_slice()..=hi.as_slice())
+            .map_err(db_err)?
+        {
             let (k, v) = entry.map_err(db_err)?;
             out.observe(author_of(k.value())?, v.value());
         }
@@ -240,7 +329,10 @@ impl Store for RedbStore {
         for id in ids {
             let lo = wait_key(id, &OpId::from_digest([0; 32]));
             let hi = wait_key(id, &OpId::from_digest([0xff; 32]));
-            for entry in waiting.range::<&[u8]>(lo.as_slice()..=hi.as_slice()).map_err(db_err)? {
+            for entry in waiting
+                .range::<&[u8]>(lo.as_slice()..=hi.as_slice())
+                .map_err(db_err)?
+            {
                 let (k, _) = entry.map_err(db_err)?;
                 found.insert(arr32(&k.value()[32..]));
             }
@@ -282,7 +374,10 @@ impl Store for RedbStore {
         let mut hi = [0xffu8; 64];
         hi[..32].copy_from_slice(space.as_bytes());
         let mut out = Vec::new();
-        for entry in t.range::<&[u8]>(lo.as_slice()..=hi.as_slice()).map_err(db_err)? {
+        for entry in t
+            .range::<&[u8]>(lo.as_slice()..=hi.as_slice())
+            .map_err(db_err)?
+        {
             let (k, v) = entry.map_err(db_err)?;
             out.push((author_of(k.value())?, v.value().to_vec()));
         }
@@ -298,9 +393,17 @@ impl Store for RedbStore {
     async fn counts(&self) -> Result<Counts, StoreError> {
         let tx = self.db.begin_read().map_err(db_err)?;
         Ok(Counts {
-            ops: tx.open_table(META).map_err(db_err)?.len().map_err(db_err)?,
-            pending: tx.open_table(PENDING).map_err(db_err)?.len().map_err(db_err)?,
-            quarantined: tx.open_table(QUARANTINE).map_err(db_err)?.len().map_err(db_err)?,
+            ops: tx.open_table(IDS).map_err(db_err)?.len().map_err(db_err)?,
+            pending: tx
+                .open_table(PENDING)
+                .map_err(db_err)?
+                .len()
+                .map_err(db_err)?,
+            quarantined: tx
+                .open_table(QUARANTINE)
+                .map_err(db_err)?
+                .len()
+                .map_err(db_err)?,
         })
     }
 }

@@ -65,8 +65,25 @@ struct Fixture {
     ops: Vec<DecodedOp>,
 }
 
-fn op(kp: &Keypair, space: SpaceId, seq: u64, prev: Option<OpId>, deps: Vec<OpId>, body: Body) -> DecodedOp {
-    OpData { v: OP_VERSION, space, author: kp.did(), seq, prev, deps, ts: 1_000 + seq, body }.sign(kp)
+fn op(
+    kp: &Keypair,
+    space: SpaceId,
+    seq: u64,
+    prev: Option<OpId>,
+    deps: Vec<OpId>,
+    body: Body,
+) -> DecodedOp {
+    OpData {
+        v: OP_VERSION,
+        space,
+        author: kp.did(),
+        seq,
+        prev,
+        deps,
+        ts: 1_000 + seq,
+        body,
+    }
+    .sign(kp)
 }
 
 fn fixture(a_len: u64, b_len: u64) -> Fixture {
@@ -74,18 +91,46 @@ fn fixture(a_len: u64, b_len: u64) -> Fixture {
     let b = Keypair::from_seed(&[0xb; 32]);
     let nonce = vec![1u8; 16];
     let space = SpaceId::derive(a.did().public_key(), &nonce);
-    let genesis = op(&a, space, 0, None, vec![], Body::Genesis { name: "suite".into(), nonce });
+    let genesis = op(
+        &a,
+        space,
+        0,
+        None,
+        vec![],
+        Body::Genesis {
+            name: "suite".into(),
+            nonce,
+        },
+    );
     let mut ops = vec![genesis.clone()];
     let mut prev = genesis.id;
     for seq in 1..a_len {
-        let o = op(&a, space, seq, Some(prev), vec![], Body::Note { text: format!("a{seq}") });
+        let o = op(
+            &a,
+            space,
+            seq,
+            Some(prev),
+            vec![],
+            Body::Note {
+                text: format!("a{seq}"),
+            },
+        );
         prev = o.id;
         ops.push(o);
     }
     let mut prev = None;
     for seq in 0..b_len {
         let deps = if seq == 0 { vec![genesis.id] } else { vec![] };
-        let o = op(&b, space, seq, prev, deps, Body::Note { text: format!("b{seq}") });
+        let o = op(
+            &b,
+            space,
+            seq,
+            prev,
+            deps,
+            Body::Note {
+                text: format!("b{seq}"),
+            },
+        );
         prev = Some(o.id);
         ops.push(o);
     }
@@ -94,11 +139,20 @@ fn fixture(a_len: u64, b_len: u64) -> Fixture {
 
 fn meta(o: &DecodedOp) -> OpMeta {
     let d = &o.op.data;
-    OpMeta { id: o.id, space: d.space, author: d.author, seq: d.seq, ts: d.ts }
+    OpMeta {
+        id: o.id,
+        space: d.space,
+        author: d.author,
+        seq: d.seq,
+        ts: d.ts,
+    }
 }
 
 fn batch_of(ops: &[DecodedOp]) -> WriteBatch {
-    WriteBatch { ops: ops.iter().map(|o| (meta(o), o.bytes.clone())).collect(), ..Default::default() }
+    WriteBatch {
+        ops: ops.iter().map(|o| (meta(o), o.bytes.clone())).collect(),
+        ..Default::default()
+    }
 }
 
 fn fake_id(n: u8) -> OpId {
@@ -133,7 +187,10 @@ pub async fn committed_ops_read_back(store: &impl Store) {
     assert_eq!(store.spaces().await.expect("spaces"), vec![f.space]);
     assert_eq!(store.counts().await.expect("counts").ops, 5);
     let log = store.log(&f.space, &f.b.did(), 0, 10).await.expect("log");
-    assert_eq!(log.iter().map(|o| o.meta.seq).collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(
+        log.iter().map(|o| o.meta.seq).collect::<Vec<_>>(),
+        vec![0, 1]
+    );
 }
 
 /// Committing what is already stored changes nothing.
@@ -144,7 +201,10 @@ pub async fn commits_are_idempotent(store: &impl Store) {
     store.commit(batch_of(&f.ops[1..2])).await.expect("a part");
     assert_eq!(store.counts().await.expect("counts").ops, 4);
     let all = store.space_ops(&f.space, 0, 100).await.expect("ops");
-    assert_eq!(all.iter().map(|o| o.index).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    assert_eq!(
+        all.iter().map(|o| o.index).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
 }
 
 /// A batch that breaks a log invariant is refused and writes nothing at all.
@@ -158,39 +218,111 @@ pub async fn broken_batches_are_refused_whole(store: &impl Store) {
         bytes: vec![9],
         reason: Rejection::Refused(Refusal::RemoveCreator),
     });
-    assert!(matches!(store.commit(gap).await, Err(StoreError::Refused(_))));
+    assert!(matches!(
+        store.commit(gap).await,
+        Err(StoreError::Refused(_))
+    ));
     assert_eq!(store.counts().await.expect("counts"), Default::default());
     assert!(store.snapshot("spaces").await.expect("snap").is_none());
 
     // A different op at an occupied position.
     store.commit(batch_of(&f.ops[..2])).await.expect("commit");
-    let rival = op(&f.a, f.space, 1, Some(f.ops[0].id), vec![], Body::Note { text: "rival".into() });
-    assert!(matches!(store.commit(batch_of(&[rival])).await, Err(StoreError::Refused(_))));
+    let rival = op(
+        &f.a,
+        f.space,
+        1,
+        Some(f.ops[0].id),
+        vec![],
+        Body::Note {
+            text: "rival".into(),
+        },
+    );
+    assert!(matches!(
+        store.commit(batch_of(&[rival])).await,
+        Err(StoreError::Refused(_))
+    ));
     assert_eq!(store.counts().await.expect("counts").ops, 2);
-    assert_eq!(store.version_vector(&f.space).await.expect("vv").get(&f.a.did()), Some(1));
+    assert_eq!(
+        store
+            .version_vector(&f.space)
+            .await
+            .expect("vv")
+            .get(&f.a.did()),
+        Some(1)
+    );
 }
 
 /// Pending ops are found by what they wait for, and leave when settled.
 pub async fn pending_ops_wait_and_settle(store: &impl Store) {
     let (x, y) = (fake_id(1), fake_id(2));
-    let p1 = PendingOp { id: fake_id(10), bytes: vec![1], missing: vec![x, y] };
-    let p2 = PendingOp { id: fake_id(11), bytes: vec![2], missing: vec![y] };
+    let p1 = PendingOp {
+        id: fake_id(10),
+        bytes: vec![1],
+        missing: vec![x, y],
+    };
+    let p2 = PendingOp {
+        id: fake_id(11),
+        bytes: vec![2],
+        missing: vec![y],
+    };
     store
-        .commit(WriteBatch { pending: vec![p1.clone(), p2.clone()], ..Default::default() })
+        .commit(WriteBatch {
+            pending: vec![p1.clone(), p2.clone()],
+            ..Default::default()
+        })
         .await
         .expect("commit");
-    assert_eq!(store.pending_waiting_on(&[x]).await.expect("wait"), vec![p1.clone()]);
-    assert_eq!(store.pending_waiting_on(&[y]).await.expect("wait"), vec![p1.clone(), p2.clone()]);
+    assert_eq!(
+        store.pending_waiting_on(&[x]).await.expect("wait"),
+        vec![p1.clone()]
+    );
+    assert_eq!(
+        store.pending_waiting_on(&[y]).await.expect("wait"),
+        vec![p1.clone(), p2.clone()]
+    );
     assert_eq!(store.counts().await.expect("counts").pending, 2);
-    store.commit(WriteBatch { unpend: vec![p1.id], ..Default::default() }).await.expect("unpend");
-    assert!(store.pending_waiting_on(&[x]).await.expect("wait").is_empty());
-    assert_eq!(store.pending_waiting_on(&[y]).await.expect("wait"), vec![p2.clone()]);
+    store
+        .commit(WriteBatch {
+            unpend: vec![p1.id],
+            ..Default::default()
+        })
+        .await
+        .expect("unpend");
+    assert!(
+        store
+            .pending_waiting_on(&[x])
+            .await
+            .expect("wait")
+            .is_empty()
+    );
+    assert_eq!(
+        store.pending_waiting_on(&[y]).await.expect("wait"),
+        vec![p2.clone()]
+    );
     assert_eq!(store.pending(10).await.expect("pending").len(), 1);
     // Pending again with a new list: the old waiting edges go.
-    let again = PendingOp { missing: vec![x], ..p2 };
-    store.commit(WriteBatch { pending: vec![again.clone()], ..Default::default() }).await.expect("re-pend");
-    assert!(store.pending_waiting_on(&[y]).await.expect("wait").is_empty());
-    assert_eq!(store.pending_waiting_on(&[x]).await.expect("wait"), vec![again]);
+    let again = PendingOp {
+        missing: vec![x],
+        ..p2
+    };
+    store
+        .commit(WriteBatch {
+            pending: vec![again.clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("re-pend");
+    assert!(
+        store
+            .pending_waiting_on(&[y])
+            .await
+            .expect("wait")
+            .is_empty()
+    );
+    assert_eq!(
+        store.pending_waiting_on(&[x]).await.expect("wait"),
+        vec![again]
+    );
 }
 
 /// Quarantined ops keep their reasons; proofs and snapshots read back.
@@ -209,26 +341,60 @@ pub async fn quarantine_proofs_and_snapshots(store: &impl Store) {
     };
     store.commit(batch).await.expect("commit");
     assert_eq!(store.quarantined(10).await.expect("q"), vec![q]);
-    assert_eq!(store.proofs(&f.space).await.expect("proofs"), vec![(f.b.did(), vec![7, 7])]);
-    assert!(store.proofs(&SpaceId::from_bytes([0; 32])).await.expect("none").is_empty());
-    let overwrite = WriteBatch { snapshots: vec![("spaces".into(), vec![9, 9])], ..Default::default() };
+    assert_eq!(
+        store.proofs(&f.space).await.expect("proofs"),
+        vec![(f.b.did(), vec![7, 7])]
+    );
+    assert!(
+        store
+            .proofs(&SpaceId::from_bytes([0; 32]))
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    let overwrite = WriteBatch {
+        snapshots: vec![("spaces".into(), vec![9, 9])],
+        ..Default::default()
+    };
     store.commit(overwrite).await.expect("overwrite");
-    assert_eq!(store.snapshot("spaces").await.expect("snap"), Some(vec![9, 9]));
+    assert_eq!(
+        store.snapshot("spaces").await.expect("snap"),
+        Some(vec![9, 9])
+    );
     assert_eq!(store.snapshot("other").await.expect("snap"), Some(vec![2]));
 }
 
 /// Log and space reads page with `from` and `limit`.
 pub async fn reads_page_through_logs_and_spaces(store: &impl Store) {
     let f = fixture(10, 5);
-    store.commit(batch_of(&f.ops[..7])).await.expect("first half");
-    store.commit(batch_of(&f.ops[7..])).await.expect("second half");
+    store
+        .commit(batch_of(&f.ops[..7]))
+        .await
+        .expect("first half");
+    store
+        .commit(batch_of(&f.ops[7..]))
+        .await
+        .expect("second half");
     let page = store.log(&f.space, &f.a.did(), 4, 3).await.expect("log");
-    assert_eq!(page.iter().map(|o| o.meta.seq).collect::<Vec<_>>(), vec![4, 5, 6]);
+    assert_eq!(
+        page.iter().map(|o| o.meta.seq).collect::<Vec<_>>(),
+        vec![4, 5, 6]
+    );
     let tail = store.space_ops(&f.space, 12, 100).await.expect("space");
-    assert_eq!(tail.iter().map(|o| o.index).collect::<Vec<_>>(), vec![12, 13, 14]);
+    assert_eq!(
+        tail.iter().map(|o| o.index).collect::<Vec<_>>(),
+        vec![12, 13, 14]
+    );
     assert_eq!(tail[0].meta, meta(&f.ops[12]));
-    let other = Did::from_public_key(*Keypair::from_seed(&[3; 32]).did().public_key()).expect("did");
-    assert!(store.log(&f.space, &other, 0, 10).await.expect("none").is_empty());
+    let other =
+        Did::from_public_key(*Keypair::from_seed(&[3; 32]).did().public_key()).expect("did");
+    assert!(
+        store
+            .log(&f.space, &other, 0, 10)
+            .await
+            .expect("none")
+            .is_empty()
+    );
 }
 
 /// Batch lookups answer one entry per key, `None` where absent.
@@ -237,8 +403,15 @@ pub async fn batch_lookups_answer_in_order(store: &impl Store) {
     store.commit(batch_of(&f.ops)).await.expect("commit");
     let ids = [f.ops[2].id, fake_id(5), f.ops[0].id];
     let metas = store.metas(&ids).await.expect("metas");
-    assert_eq!(metas, vec![Some(meta(&f.ops[2])), None, Some(meta(&f.ops[0]))]);
-    let keys = [(f.space, f.a.did(), 1), (f.space, f.a.did(), 2), (f.space, f.b.did(), 0)];
+    assert_eq!(
+        metas,
+        vec![Some(meta(&f.ops[2])), None, Some(meta(&f.ops[0]))]
+    );
+    let keys = [
+        (f.space, f.a.did(), 1),
+        (f.space, f.a.did(), 2),
+        (f.space, f.b.did(), 0),
+    ];
     let entries = store.log_entries(&keys).await.expect("entries");
     assert_eq!(entries, vec![Some(f.ops[1].id), None, Some(f.ops[2].id)]);
 }
