@@ -9,70 +9,13 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use hearth_core::op::{Body, OP_VERSION, OpData};
-use hearth_core::{Keypair, Op, OpId, SpaceId};
+use hearth_core::op::Body;
+use hearth_core::{Keypair, Op};
 use hearth_node::{FixedEnv, Node};
 use hearth_store::RedbStore;
 use hearth_store::suite::run_ready;
 
 const AUTHORS: usize = 50;
-
-/// N ops: a genesis, then round-robin notes by `AUTHORS` authors, each
-/// following its author's previous op and the latest op of the previous author.
-fn generate(n: usize) -> (Vec<Vec<u8>>, Vec<Keypair>) {
-    let keys: Vec<Keypair> = (0..AUTHORS)
-        .map(|i| Keypair::from_seed(&[i as u8 + 1; 32]))
-        .collect();
-    let nonce = vec![7u8; 16];
-    let space = SpaceId::derive(keys[0].did().public_key(), &nonce);
-    let mut heads: Vec<Option<(u64, OpId)>> = vec![None; AUTHORS];
-    let genesis = OpData {
-        v: OP_VERSION,
-        space,
-        author: keys[0].did(),
-        seq: 0,
-        prev: None,
-        deps: vec![],
-        ts: 1_700_000_000_000,
-        body: Body::Genesis {
-            name: "bench".into(),
-            nonce,
-        },
-    }
-    .sign(&keys[0]);
-    heads[0] = Some((0, genesis.id));
-    let mut last = genesis.id;
-    let mut blocks = vec![genesis.bytes];
-    for i in 1..n {
-        let a = i % AUTHORS;
-        let (seq, prev) = match heads[a] {
-            Some((s, id)) => (s + 1, Some(id)),
-            None => (0, None),
-        };
-        let deps = if prev == Some(last) {
-            vec![]
-        } else {
-            vec![last]
-        };
-        let op = OpData {
-            v: OP_VERSION,
-            space,
-            author: keys[a].did(),
-            seq,
-            prev,
-            deps,
-            ts: 1_700_000_000_000 + i as u64,
-            body: Body::Note {
-                text: format!("note {i}: bread and tomatoes for Saturday's market stall"),
-            },
-        }
-        .sign(&keys[a]);
-        heads[a] = Some((seq, op.id));
-        last = op.id;
-        blocks.push(op.bytes);
-    }
-    (blocks, keys)
-}
 
 fn rate(n: usize, secs: f64) -> f64 {
     n as f64 / secs
@@ -83,7 +26,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
-    let (blocks, keys) = generate(n);
+    let blocks = hearth_node::testkit::workload(n, AUTHORS);
+    let keys = hearth_node::testkit::workload_keys(AUTHORS);
     let bytes: usize = blocks.iter().map(Vec::len).sum();
     println!(
         "ops = {n}, authors = {AUTHORS}, mean op size = {:.1} bytes",

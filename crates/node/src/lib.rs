@@ -16,6 +16,8 @@ use hearth_store::{Counts, Store, StoreError, StoredOp};
 
 pub mod env;
 mod ingest;
+#[doc(hidden)]
+pub mod testkit;
 
 pub use env::{Env, FixedEnv, SystemEnv};
 pub use ingest::{CHUNK, IngestReport, Progress};
