@@ -158,8 +158,7 @@ impl<'de> serde::Deserialize<'de> for Did {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         if deserializer.is_human_readable() {
-            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.parse().map_err(D::Error::custom)
+            crate::serde_text::from_text(deserializer)
         } else {
             let bytes = <serde_bytes::ByteBuf>::deserialize(deserializer)?;
             Did::from_multicodec(&bytes).map_err(D::Error::custom)

@@ -117,8 +117,7 @@ impl<'de> serde::Deserialize<'de> for OpId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         if deserializer.is_human_readable() {
-            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.parse().map_err(D::Error::custom)
+            crate::serde_text::from_text(deserializer)
         } else {
             let cid = Cid::deserialize(deserializer)?;
             OpId::from_cid(&cid).map_err(D::Error::custom)
@@ -195,17 +194,10 @@ impl serde::Serialize for SpaceId {
 
 impl<'de> serde::Deserialize<'de> for SpaceId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
         if deserializer.is_human_readable() {
-            let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-            text.parse().map_err(D::Error::custom)
+            crate::serde_text::from_text(deserializer)
         } else {
-            let bytes = <serde_bytes::ByteBuf>::deserialize(deserializer)?;
-            let bytes: [u8; 32] = bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| D::Error::invalid_length(bytes.len(), &"32 bytes"))?;
-            Ok(SpaceId(bytes))
+            crate::serde_text::fixed_bytes(deserializer).map(SpaceId)
         }
     }
 }

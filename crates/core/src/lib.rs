@@ -37,6 +37,8 @@ pub mod equivocation;
 pub mod identity;
 pub mod ids;
 pub mod op;
+pub mod rng;
+mod serde_text;
 pub mod sig;
 pub mod space;
 pub mod validate;

@@ -94,11 +94,7 @@ impl serde::Serialize for Signature {
 
 impl<'de> serde::Deserialize<'de> for Signature {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let bytes = <serde_bytes::ByteBuf>::deserialize(deserializer)?;
-        let bytes: [u8; 64] = bytes.as_slice().try_into().map_err(|_| {
-            serde::de::Error::invalid_length(bytes.len(), &"a 64-byte Ed25519 signature")
-        })?;
-        Ok(Signature(bytes))
+        crate::serde_text::fixed_bytes(deserializer).map(Signature)
     }
 }
 
@@ -243,7 +239,7 @@ pub fn verify_batch<R: CryptoRng + ?Sized>(
     }
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
-    if verifier.verify(SeededRng::new(seed)).is_err() {
+    if verifier.verify(crate::rng::SeededRng::new(seed)).is_err() {
         for (item, verdict) in items.iter().zip(verdicts.iter_mut()) {
             if verdict.is_ok() {
                 *verdict = verify(item.signer, item.message, item.signature);
@@ -252,40 +248,3 @@ pub fn verify_batch<R: CryptoRng + ?Sized>(
     }
     verdicts
 }
-
-/// A small CSPRNG (BLAKE3 in XOF mode) seeded from the caller's generator, so
-/// the batch verifier can own its generator by value.
-struct SeededRng(blake3::OutputReader);
-
-impl SeededRng {
-    fn new(seed: [u8; 32]) -> Self {
-        SeededRng(
-            blake3::Hasher::new_derive_key("hearth batch verification coefficients")
-                .update(&seed)
-                .finalize_xof(),
-        )
-    }
-}
-
-impl rand_core::TryRng for SeededRng {
-    type Error = core::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.0.fill(&mut b);
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.0.fill(&mut b);
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        self.0.fill(dst);
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for SeededRng {}

@@ -81,7 +81,7 @@ fn torsion_in_r_is_accepted_consistently_by_single_and_batch() {
                 message: msg,
                 signature: &sig,
             }];
-            assert_eq!(sig::verify_batch(&items, &mut Seq(seed)), vec![Ok(())]);
+            assert_eq!(sig::verify_batch(&items, &mut seeded(seed)), vec![Ok(())]);
         }
         // The cofactorless verify_strict refuses it: the documented difference.
         let vk = ed25519_dalek::VerifyingKey::from_bytes(did.public_key()).expect("key");
@@ -90,23 +90,10 @@ fn torsion_in_r_is_accepted_consistently_by_single_and_batch() {
     }
 }
 
-/// A deterministic generator for tests (batch coefficients must normally be
-/// unpredictable; here we want repeatable runs).
-struct Seq(u8);
-impl rand_core::TryRng for Seq {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(u32::from(self.0))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(u64::from(self.0))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        dst.fill(self.0);
-        Ok(())
-    }
+/// Repeatable batch coefficients for tests (real callers seed from the OS).
+fn seeded(seed: u8) -> hearth_core::rng::SeededRng {
+    hearth_core::rng::SeededRng::new([seed; 32])
 }
-impl rand_core::TryCryptoRng for Seq {}
 
 #[derive(Debug, Clone, Copy)]
 enum Mutation {
@@ -191,7 +178,7 @@ proptest! {
             .collect();
         let single: Vec<Result<(), SignatureError>> =
             built.iter().map(|(d, m, s)| sig::verify(d, m, s)).collect();
-        let batch = sig::verify_batch(&items, &mut Seq(seed));
+        let batch = sig::verify_batch(&items, &mut seeded(seed));
         prop_assert_eq!(&batch, &single);
         for (m, verdict) in mutations.iter().zip(&single) {
             match m {

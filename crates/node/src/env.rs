@@ -58,28 +58,9 @@ impl Env for FixedEnv {
     }
 }
 
-/// Adapts an [`Env`] to the `rand_core` generator traits.
-pub(crate) struct EnvRng<'a>(pub &'a dyn Env);
-
-impl rand_core::TryRng for EnvRng<'_> {
-    type Error = core::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.0.random_bytes(&mut b);
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.0.random_bytes(&mut b);
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        self.0.random_bytes(dst);
-        Ok(())
-    }
+/// A generator for one batch verification, seeded from the platform.
+pub(crate) fn seeded_rng(env: &dyn Env) -> hearth_core::rng::SeededRng {
+    let mut seed = [0u8; 32];
+    env.random_bytes(&mut seed);
+    hearth_core::rng::SeededRng::new(seed)
 }
-
-impl rand_core::TryCryptoRng for EnvRng<'_> {}

@@ -12,7 +12,7 @@ use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
 use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
 use hearth_store::{PendingOp, QuarantinedOp, Store, WriteBatch};
 
-use crate::env::EnvRng;
+use crate::env::seeded_rng;
 use crate::{Node, NodeError};
 
 /// How many ops one write batch carries.
@@ -261,7 +261,7 @@ impl<S: Store> Node<S> {
                 signature: &o.op.sig,
             })
             .collect();
-        sig::verify_batch(&items, &mut EnvRng(&*self.env))
+        sig::verify_batch(&items, &mut seeded_rng(&*self.env))
     }
 
     /// Loads from the store the causal past the candidates name, skipping

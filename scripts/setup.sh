@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what Hearth's build and tests need on a fresh Debian machine, and
+# skips whatever is already there. Safe to run again.
+#   scripts/setup.sh          native build only
+#   scripts/setup.sh --all    also the wasm32 toolchain and cargo-fuzz
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+all=false
+[ "${1:-}" = "--all" ] && all=true
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! have cargo; then
+  echo "setup: cargo not found; install Rust (https://rustup.rs) and run again" >&2
+  exit 1
+fi
+
+if $all; then
+  # Browser target: rustup's wasm32 std if it is installed, otherwise Debian's
+  # rustc-web with std built from source (see scripts/wasm-cargo.sh).
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    [ -x /usr/bin/rustc ] && /usr/bin/rustc --version 2>/dev/null | grep -q . || need_apt+=(rustc-web cargo-web)
+    [ -d /usr/lib/rustlib/src/rust ] || need_apt+=(rust-web-src)
+    dpkg -s rust-web-llvm >/dev/null 2>&1 || need_apt+=(rust-web-llvm)
+    dpkg -s lld-22 >/dev/null 2>&1 || need_apt+=(lld-22)
+  fi
+fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
+fi
+
+if $all && ! have cargo-fuzz; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up and runs every check Hearth has: format, lints, the whole test
+# suite (spec vectors, wire fixtures, the shared store suite on every native
+# backend, the crash test, CLI scenarios), the wasm32 build of hearth-core,
+# a short fuzz run of every decoder, and the ingest benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --all
+
+step() { printf '\n== %s\n' "$*"; }
+t0=$(date +%s)
+
+step "format"
+cargo fmt --all --check
+
+step "lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked
+
+step "hearth-core for wasm32-unknown-unknown"
+scripts/wasm-cargo.sh build -p hearth-core --locked
+
+step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
+scripts/fuzz.sh "$FUZZ_SECONDS"
+
+step "ingest benchmark"
+HEARTH_BENCH_OPS="${HEARTH_BENCH_OPS:-20000}" cargo bench -p hearth-node --bench ingest --locked
+
+printf '\nall checks passed in %d s\n' $(( $(date +%s) - t0 ))

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `cargo` for wasm32-unknown-unknown: rustup's when its wasm32 std is
+# installed, otherwise Debian's rustc-web building std from source.
+# Wasm builds use their own target dir so they never invalidate native ones.
+set -euo pipefail
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target-wasm}"
+if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  exec cargo "$@" --target wasm32-unknown-unknown
+fi
+export RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc
+exec /usr/bin/cargo "$@" --target wasm32-unknown-unknown -Z build-std=std,panic_abort
