@@ -19,6 +19,8 @@ if ! have cargo; then
 fi
 
 if $all; then
+  have node || need_apt+=(nodejs)
+  have npm || need_apt+=(npm)
   # Browser target: rustup's wasm32 std if it is installed, otherwise Debian's
   # rustc-web with std built from source (see scripts/wasm-cargo.sh).
   if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every check Hearth has: format, lints, the whole test
 # suite (spec vectors, wire fixtures, the shared store suite on every native
-# backend, the crash test, CLI scenarios), the wasm32 build of hearth-core,
+# backend, the crash test, CLI scenarios), CAR interop with the reference
+# IPLD libraries, the wasm32 build of hearth-core,
 # a short fuzz run of every decoder, and the ingest benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --workspace --locked
+
+step "CAR exports read by the reference IPLD libraries (JavaScript)"
+(cd tests/ipld-interop && npm ci --no-audit --no-fund --loglevel=error \
+  && HEARTH_BIN="$PWD/../../target/debug/hearth" node --test)
 
 step "hearth-core for wasm32-unknown-unknown"
 scripts/wasm-cargo.sh build -p hearth-core --locked
