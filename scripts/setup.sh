@@ -19,6 +19,8 @@ if ! have cargo; then
 fi
 
 if $all; then
+  have chromium || need_apt+=(chromium)
+  have chromedriver || need_apt+=(chromium-driver)
   have node || need_apt+=(nodejs)
   have npm || need_apt+=(npm)
   # Browser target: rustup's wasm32 std if it is installed, otherwise Debian's
@@ -35,6 +37,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
+fi
+
+# The wasm-bindgen CLI must match the wasm-bindgen crate pinned in Cargo.toml.
+wbg_version=0.2.108
+if $all && [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]; then
+  echo "setup: installing wasm-bindgen-cli $wbg_version (takes several minutes)"
+  cargo install wasm-bindgen-cli --version "$wbg_version"
 fi
 
 if $all && ! have cargo-fuzz; then

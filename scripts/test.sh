@@ -2,7 +2,8 @@
 # Sets up and runs every check Hearth has: format, lints, the whole test
 # suite (spec vectors, wire fixtures, the shared store suite on every native
 # backend, the crash test, CLI scenarios), CAR interop with the reference
-# IPLD libraries, the wasm32 build of hearth-core,
+# IPLD libraries, the wasm32 build of hearth-core, the store suite on
+# IndexedDB in headless Chromium,
 # a short fuzz run of every decoder, and the ingest benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,9 @@ step "CAR exports read by the reference IPLD libraries (JavaScript)"
 
 step "hearth-core for wasm32-unknown-unknown"
 scripts/wasm-cargo.sh build -p hearth-core --locked
+
+step "the shared store suite on IndexedDB, in headless Chromium"
+CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" scripts/wasm-cargo.sh test -p hearth-store --test idb --locked
 
 step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
 scripts/fuzz.sh "$FUZZ_SECONDS"

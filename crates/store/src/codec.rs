@@ -39,36 +39,11 @@ pub fn decode_meta(bytes: &[u8]) -> Result<(OpMeta, u64), StoreError> {
     Ok((meta, u64_at(bytes, 112)))
 }
 
-/// Key of a log position: `space ‖ author ‖ seq (big endian)`.
-pub fn log_key(space: &SpaceId, author: &Did, seq: u64) -> [u8; 72] {
-    let mut out = [0u8; 72];
-    out[..32].copy_from_slice(space.as_bytes());
-    out[32..64].copy_from_slice(author.public_key());
-    out[64..].copy_from_slice(&seq.to_be_bytes());
-    out
-}
-
 /// Key of a version-vector entry or a proof: `space ‖ author`.
 pub fn author_key(space: &SpaceId, author: &Did) -> [u8; 64] {
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(space.as_bytes());
     out[32..].copy_from_slice(author.public_key());
-    out
-}
-
-/// Key of a space's acceptance order: `space ‖ index (big endian)`.
-pub fn index_key(space: &SpaceId, index: u64) -> [u8; 40] {
-    let mut out = [0u8; 40];
-    out[..32].copy_from_slice(space.as_bytes());
-    out[32..].copy_from_slice(&index.to_be_bytes());
-    out
-}
-
-/// Key of a waiting edge: `missing ‖ pending`.
-pub fn wait_key(missing: &OpId, pending: &OpId) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    out[..32].copy_from_slice(missing.digest());
-    out[32..].copy_from_slice(pending.digest());
     out
 }
 

@@ -2,8 +2,9 @@
 //! quarantined ops, version vectors, equivocation proofs and view snapshots.
 //!
 //! One trait, [`Store`], with several backends: [`MemoryStore`] for tests and
-//! as the reference model, [`RedbStore`] on native targets (durable: a commit
-//! returns only after the data is on disk). The trait's futures carry no
+//! as the reference model, `RedbStore` on native targets and `IdbStore`
+//! (IndexedDB) in the browser. Both are durable: a commit returns only after
+//! the data is on disk. The trait's futures carry no
 //! `Send` bound, so the same trait serves the browser's IndexedDB.
 //!
 //! Everything an ingest step produces goes into one [`WriteBatch`] and is
@@ -14,13 +15,17 @@ use hearth_core::{Did, OpId, OpMeta, Rejection, SpaceId, VersionVector};
 use serde::{Deserialize, Serialize};
 
 mod codec;
+#[cfg(target_arch = "wasm32")]
+mod idb;
 mod memory;
-#[cfg(feature = "redb")]
+#[cfg(not(target_arch = "wasm32"))]
 mod redb_store;
 pub mod suite;
 
+#[cfg(target_arch = "wasm32")]
+pub use idb::IdbStore;
 pub use memory::MemoryStore;
-#[cfg(feature = "redb")]
+#[cfg(not(target_arch = "wasm32"))]
 pub use redb_store::RedbStore;
 
 /// A valid op as stored.
@@ -106,9 +111,12 @@ pub struct Counts {
 #[non_exhaustive]
 pub enum StoreError {
     /// The embedded database failed.
-    #[cfg(feature = "redb")]
+    #[cfg(not(target_arch = "wasm32"))]
     #[error("database: {0}")]
     Redb(#[from] Box<redb::Error>),
+    /// The browser's IndexedDB failed (including a full quota).
+    #[error("browser storage: {0}")]
+    Browser(String),
     /// Stored bytes do not decode: the store is damaged.
     #[error("corrupt store: {0}")]
     Corrupt(String),

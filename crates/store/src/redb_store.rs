@@ -8,8 +8,7 @@ use hearth_core::{Did, OpId, OpMeta, SpaceId, VersionVector};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use crate::codec::{
-    META_LEN, arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, index_key,
-    log_key, to_cbor, wait_key,
+    META_LEN, arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, to_cbor,
 };
 use crate::memory::check_links;
 use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, WriteBatch};
@@ -28,6 +27,31 @@ const WAITING: TableDefinition<Bytes, ()> = TableDefinition::new("waiting");
 const QUARANTINE: TableDefinition<Bytes, Bytes> = TableDefinition::new("quarantine");
 const PROOFS: TableDefinition<Bytes, Bytes> = TableDefinition::new("proofs");
 const SNAPSHOTS: TableDefinition<&str, Bytes> = TableDefinition::new("snapshots");
+
+/// Key of a log position: `space ‖ author ‖ seq (big endian)`.
+fn log_key(space: &SpaceId, author: &Did, seq: u64) -> [u8; 72] {
+    let mut out = [0u8; 72];
+    out[..32].copy_from_slice(space.as_bytes());
+    out[32..64].copy_from_slice(author.public_key());
+    out[64..].copy_from_slice(&seq.to_be_bytes());
+    out
+}
+
+/// Key of a space's acceptance order: `space ‖ index (big endian)`.
+fn index_key(space: &SpaceId, index: u64) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    out[..32].copy_from_slice(space.as_bytes());
+    out[32..].copy_from_slice(&index.to_be_bytes());
+    out
+}
+
+/// Key of a waiting edge: `missing ‖ pending`.
+fn wait_key(missing: &OpId, pending: &OpId) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(missing.digest());
+    out[32..].copy_from_slice(pending.digest());
+    out
+}
 
 fn db_err(e: impl Into<redb::Error>) -> StoreError {
     StoreError::Redb(Box::new(e.into()))

@@ -30,12 +30,33 @@ pub fn run_ready<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// Generates one `#[test]` per suite case. `$make` yields a value that
-/// dereferences to a fresh store (a `Box`, or a guard owning a temp dir).
+/// Generates one test per suite case.
+///
+/// Native: `store_suite!(make)`, where `make` yields a value that dereferences
+/// to a fresh store (a `Box`, or a guard owning a temp dir); the cases become
+/// `#[test]`s. Browser: `store_suite!(browser, make)`, where `make(name)` is a
+/// future of such a value; the cases become `#[wasm_bindgen_test]`s.
 #[macro_export]
 macro_rules! store_suite {
-    ($make:expr) => {
-        $crate::store_suite!(@cases $make;
+    (@cases $mode:ident, $make:expr; $($case:ident),*) => {
+        $( $crate::store_suite!(@one $mode, $make, $case); )*
+    };
+    (@one sync, $make:expr, $case:ident) => {
+        #[test]
+        fn $case() {
+            let store = $make;
+            $crate::suite::run_ready($crate::suite::$case(&*store));
+        }
+    };
+    (@one browser, $make:expr, $case:ident) => {
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $case() {
+            let store = ($make)(stringify!($case)).await;
+            $crate::suite::$case(&*store).await;
+        }
+    };
+    (@all $mode:ident, $make:expr) => {
+        $crate::store_suite!(@cases $mode, $make;
             empty_store_reads_nothing,
             committed_ops_read_back,
             commits_are_idempotent,
@@ -46,14 +67,11 @@ macro_rules! store_suite {
             batch_lookups_answer_in_order
         );
     };
-    (@cases $make:expr; $($case:ident),*) => {
-        $(
-            #[test]
-            fn $case() {
-                let store = $make;
-                $crate::suite::run_ready($crate::suite::$case(&*store));
-            }
-        )*
+    (browser, $make:expr) => {
+        $crate::store_suite!(@all browser, $make);
+    };
+    ($make:expr) => {
+        $crate::store_suite!(@all sync, $make);
     };
 }
 

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The shared store suite on redb, each case in a fresh database file.
 
 struct TempRedb {
