@@ -29,7 +29,11 @@ step "hearth-core for wasm32-unknown-unknown"
 scripts/wasm-cargo.sh build -p hearth-core --locked
 
 step "the shared store suite on IndexedDB, in headless Chromium"
-CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" scripts/wasm-cargo.sh test -p hearth-store --test idb --locked
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+scripts/wasm-cargo.sh test -p hearth-store --test idb --locked
+
+step "the node on IndexedDB, in headless Chromium"
+scripts/wasm-cargo.sh test -p hearth-node --test browser --locked
 
 step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
 scripts/fuzz.sh "$FUZZ_SECONDS"

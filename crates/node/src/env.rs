@@ -9,19 +9,54 @@ pub trait Env {
     fn random_bytes(&self, out: &mut [u8]);
 }
 
-/// The operating system's clock and random source.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemEnv;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::SystemEnv;
+#[cfg(target_arch = "wasm32")]
+pub use web::SystemEnv;
 
-impl Env for SystemEnv {
-    fn now_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    /// The operating system's clock and random source.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct SystemEnv;
+
+    impl super::Env for SystemEnv {
+        fn now_ms(&self) -> u64 {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64)
+        }
+
+        fn random_bytes(&self, out: &mut [u8]) {
+            getrandom::fill(out).expect("the operating system's random source is available");
+        }
     }
+}
 
-    fn random_bytes(&self, out: &mut [u8]) {
-        getrandom::fill(out).expect("the operating system's random source is available");
+#[cfg(target_arch = "wasm32")]
+mod web {
+    use wasm_bindgen::JsCast;
+
+    /// The browser's clock (`Date.now()`) and `crypto.getRandomValues()`,
+    /// from a page or a worker.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct SystemEnv;
+
+    impl super::Env for SystemEnv {
+        fn now_ms(&self) -> u64 {
+            js_sys::Date::now() as u64
+        }
+
+        fn random_bytes(&self, out: &mut [u8]) {
+            let crypto: web_sys::Crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+                .expect("globalThis.crypto")
+                .unchecked_into();
+            for chunk in out.chunks_mut(65_536) {
+                crypto
+                    .get_random_values_with_u8_array(chunk)
+                    .expect("crypto.getRandomValues");
+            }
+        }
     }
 }
 

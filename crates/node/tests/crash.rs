@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Crash safety: a writer process is killed (SIGKILL) in the middle of bulk
 //! ingest, again and again. After each kill, everything it acknowledged is
 //! there, nothing half-written is, and the views agree with the ops.

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The node's one ingest path, end to end on real stores.
 
 use hearth_core::equivocation::EquivocationProof;
