@@ -1,0 +1,67 @@
+//! The community relay's HTTP side: it serves the Hearth web app (the PWA a
+//! member opens) with the right types and caching, plus `/health`.
+//!
+//! Caching: the page (`index.html`), the service worker and the manifest are
+//! revalidated on every load so a new version is found at once; build outputs
+//! whose names carry a content hash are cached for a year, immutably. The
+//! service worker may control the whole origin (`Service-Worker-Allowed: /`).
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// What `/health` answers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Health {
+    /// Always "ok" when the relay answers.
+    pub status: &'static str,
+    /// The relay's version.
+    pub version: &'static str,
+}
+
+/// The relay's HTTP routes, serving the built web app from `web_dir`.
+pub fn router(web_dir: &Path) -> Router {
+    let index = web_dir.join("index.html");
+    let files = ServeDir::new(web_dir).fallback(ServeFile::new(index));
+    Router::new()
+        .route("/health", get(health))
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_headers))
+}
+
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+/// Whether a file name carries a content hash, as Trunk names its outputs
+/// (`name-0123456789abcdef.js`, `name-0123456789abcdef_bg.wasm`).
+fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file).trim_end_matches("_bg");
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await.into_response();
+    let headers = response.headers_mut();
+    let cache = if is_hashed(&path) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if path.ends_with("/sw.js") {
+        headers.insert("service-worker-allowed", HeaderValue::from_static("/"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// Where the built web app is by default: `web/dist` in the source tree.
+pub fn default_web_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/dist"))
+}
