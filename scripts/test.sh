@@ -3,7 +3,7 @@
 # suite (spec vectors, wire fixtures, the shared store suite on every native
 # backend, the crash test, CLI scenarios), CAR interop with the reference
 # IPLD libraries, the wasm32 build of hearth-core, the store suite on
-# IndexedDB in headless Chromium,
+# IndexedDB in headless Chromium, the web app's journeys in Chromium,
 # a short fuzz run of every decoder, and the ingest benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,11 @@ scripts/wasm-cargo.sh test -p hearth-store --test idb --locked
 
 step "the node on IndexedDB, in headless Chromium"
 scripts/wasm-cargo.sh test -p hearth-node --test browser --locked
+
+step "the web app: build, then journeys in headless Chromium (Playwright)"
+scripts/build-web.sh
+cargo build -p hearth-relay --locked
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && node --test)
 
 step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
 scripts/fuzz.sh "$FUZZ_SECONDS"

@@ -36,14 +36,21 @@ pub fn router(web_dir: &Path) -> Router {
 }
 
 async fn health() -> Json<Health> {
-    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// Whether a file name carries a content hash, as Trunk names its outputs
 /// (`name-0123456789abcdef.js`, `name-0123456789abcdef_bg.wasm`).
 fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
-    let stem = file.split('.').next().unwrap_or(file).trim_end_matches("_bg");
+    let stem = file
+        .split('.')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches("_bg");
     stem.rsplit_once('-')
         .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -52,12 +59,19 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await.into_response();
     let headers = response.headers_mut();
-    let cache = if is_hashed(&path) { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if is_hashed(&path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if path.ends_with("/sw.js") {
         headers.insert("service-worker-allowed", HeaderValue::from_static("/"));
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

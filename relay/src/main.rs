@@ -33,7 +33,10 @@ async fn main() -> Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!("Hearth is running: open http://{addr}/");
-    eprintln!("serving {} (health: http://{addr}/health); Ctrl-C stops", web_dir.display());
+    eprintln!(
+        "serving {} (health: http://{addr}/health); Ctrl-C stops",
+        web_dir.display()
+    );
     axum::serve(listener, hearth_relay::router(&web_dir))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

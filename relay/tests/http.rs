@@ -7,20 +7,38 @@ use tower::ServiceExt;
 
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>Hearth</title>").expect("write");
-    std::fs::write(dir.path().join("sw.js"), "self.addEventListener('fetch', () => {});").expect("write");
-    std::fs::write(dir.path().join("hearth-web-0123456789abcdef_bg.wasm"), b"\0asm\x01\0\0\0").expect("write");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>Hearth</title>",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("sw.js"),
+        "self.addEventListener('fetch', () => {});",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("hearth-web-0123456789abcdef_bg.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .expect("write");
     std::fs::write(dir.path().join("manifest.webmanifest"), "{}").expect("write");
     dir
 }
 
 async fn get(dir: &std::path::Path, path: &str) -> axum::response::Response {
     let request = Request::get(path).body(Body::empty()).expect("request");
-    hearth_relay::router(dir).oneshot(request).await.expect("response")
+    hearth_relay::router(dir)
+        .oneshot(request)
+        .await
+        .expect("response")
 }
 
 fn header<'a>(r: &'a axum::response::Response, name: &str) -> &'a str {
-    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 #[tokio::test]
@@ -42,7 +60,10 @@ async fn serves_the_app_with_types_and_caching() {
     assert!(header(&sw, "content-type").contains("javascript"));
 
     let manifest = get(site.path(), "/manifest.webmanifest").await;
-    assert_eq!(header(&manifest, "content-type"), "application/manifest+json");
+    assert_eq!(
+        header(&manifest, "content-type"),
+        "application/manifest+json"
+    );
 
     // App routes fall back to the page, so a reload on /space/… works.
     let deep = get(site.path(), "/space/bafy").await;

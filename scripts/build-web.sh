@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the web app into web/dist with Trunk (release, for wasm32).
+set -euo pipefail
+cd "$(dirname "$0")/../web"
+export PATH="$PWD/../scripts/wasm-bin:$PATH"
+export CARGO_TARGET_DIR="$PWD/../target-wasm"
+trunk build --release --locked "$@"

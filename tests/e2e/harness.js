@@ -1,0 +1,39 @@
+// Shared pieces of the browser journeys: a relay serving the built web app on
+// a free loopback port, and Debian's Chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+export const shots = resolve(import.meta.dirname, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+/** Starts hearth-relay on 127.0.0.1:0 and resolves to { url, stop }. */
+export function startRelay() {
+  const bin = process.env.HEARTH_RELAY_BIN ?? resolve(root, 'target/debug/hearth-relay');
+  const webDir = process.env.HEARTH_WEB_DIR ?? resolve(root, 'web/dist');
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--web-dir', webDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/open (http:\/\/\S+)/);
+      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => fail(new Error(`relay exited with ${code}: ${out}`)));
+  });
+}
+
+/** Launches headless Chromium with a persistent profile in `profileDir`. */
+export async function launch(profileDir) {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 390, height: 844 },
+  });
+}

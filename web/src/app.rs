@@ -1,0 +1,373 @@
+//! The app's screens: onboarding, home (the member's spaces), a space.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use hearth_core::op::Body;
+use hearth_core::{Keypair, Op, SpaceId};
+use hearth_node::{Node, SystemEnv};
+use hearth_store::{IdbStore, Store};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::keystore;
+
+const DB_NAME: &str = "hearth";
+
+thread_local! {
+    /// The tab's node: one per page, opened at start.
+    static NODE: RefCell<Option<Rc<Node<IdbStore>>>> = const { RefCell::new(None) };
+}
+
+fn node() -> Option<Rc<Node<IdbStore>>> {
+    NODE.with(|n| n.borrow().clone())
+}
+
+/// What the app shows.
+#[derive(Debug, Clone, PartialEq)]
+enum Screen {
+    Loading(String),
+    Onboarding,
+    Home,
+    Space(SpaceId),
+}
+
+/// A space as the home screen lists it: plain data, no node handles.
+#[derive(Debug, Clone, PartialEq)]
+struct SpaceRow {
+    id: SpaceId,
+    name: String,
+    members: usize,
+    ops: u64,
+    complete: bool,
+}
+
+/// A recent op as the space page lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct OpRow {
+    id: String,
+    author: String,
+    what: String,
+}
+
+/// The space page's data.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct SpaceDetail {
+    name: String,
+    members: Vec<String>,
+    ops: Vec<OpRow>,
+}
+
+#[derive(Clone, Copy)]
+struct Ui {
+    screen: RwSignal<Screen>,
+    did: RwSignal<Option<String>>,
+    spaces: RwSignal<Vec<SpaceRow>>,
+    detail: RwSignal<SpaceDetail>,
+    error: RwSignal<Option<String>>,
+    storage: RwSignal<String>,
+}
+
+/// Starts the app: mounts it and opens the node.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let ui = Ui {
+        screen: RwSignal::new(Screen::Loading("Opening your node…".into())),
+        did: RwSignal::new(None),
+        spaces: RwSignal::new(Vec::new()),
+        detail: RwSignal::new(SpaceDetail::default()),
+        error: RwSignal::new(None),
+        storage: RwSignal::new("checking…".into()),
+    };
+    spawn_local(boot(ui));
+    view! {
+        <header class="bar">
+            <h1>"Hearth"</h1>
+            <Show when=move || ui.did.get().is_some()>
+                <p class="who" title=move || ui.did.get().unwrap_or_default()>
+                    "You: " <code>{move || short(&ui.did.get().unwrap_or_default())}</code>
+                </p>
+            </Show>
+        </header>
+        <main id="main">
+            <p class="error" role="alert">{move || ui.error.get()}</p>
+            {move || match ui.screen.get() {
+                Screen::Loading(msg) => view! { <p class="loading" aria-busy="true">{msg}</p> }.into_any(),
+                Screen::Onboarding => view! { <Onboarding ui=ui /> }.into_any(),
+                Screen::Home => view! { <Home ui=ui /> }.into_any(),
+                Screen::Space(id) => view! { <SpacePage ui=ui id=id /> }.into_any(),
+            }}
+        </main>
+        <footer class="bar">"Storage: " {move || ui.storage.get()}</footer>
+    }
+}
+
+fn short(did: &str) -> String {
+    did.parse::<hearth_core::Did>()
+        .map(|d| d.fmt_short())
+        .unwrap_or_else(|_| did.to_owned())
+}
+
+async fn boot(ui: Ui) {
+    ui.storage.set(persist_storage().await);
+    let identity = match keystore::load().await {
+        Ok(identity) => identity,
+        Err(e) => {
+            ui.error.set(Some(format!(
+                "Your saved identity could not be opened: {e}"
+            )));
+            None
+        }
+    };
+    open_node(ui, identity).await;
+}
+
+/// Asks the browser to keep this origin's data (no eviction under pressure).
+async fn persist_storage() -> String {
+    let Some(window) = web_sys::window() else {
+        return "unavailable".into();
+    };
+    let storage = window.navigator().storage();
+    let Ok(promise) = storage.persist() else {
+        return "best-effort".into();
+    };
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(v) if v.as_bool() == Some(true) => "persistent".into(),
+        _ => "best-effort (the browser may clear it under pressure)".into(),
+    }
+}
+
+async fn open_node(ui: Ui, identity: Option<Keypair>) {
+    let did = identity.as_ref().map(|k| k.did().to_string());
+    let store = match IdbStore::open(DB_NAME).await {
+        Ok(store) => store,
+        Err(e) => {
+            return ui.error.set(Some(format!(
+                "This browser's storage is not available: {e}"
+            )));
+        }
+    };
+    match Node::open(store, identity, Box::new(SystemEnv)).await {
+        Ok(node) => NODE.with(|n| *n.borrow_mut() = Some(Rc::new(node))),
+        Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
+    }
+    ui.did.set(did.clone());
+    if did.is_some() {
+        refresh_home(ui).await;
+        ui.screen.set(Screen::Home);
+    } else {
+        ui.screen.set(Screen::Onboarding);
+    }
+}
+
+async fn refresh_home(ui: Ui) {
+    let Some(node) = node() else { return };
+    let mut rows = Vec::new();
+    for view in node.spaces() {
+        let complete = node
+            .status(&view.id)
+            .await
+            .map(|s| s.complete)
+            .unwrap_or(false);
+        rows.push(SpaceRow {
+            id: view.id,
+            name: view.name,
+            members: view.members.len(),
+            ops: view.op_count,
+            complete,
+        });
+    }
+    ui.spaces.set(rows);
+}
+
+async fn refresh_space(ui: Ui, id: SpaceId) {
+    let Some(node) = node() else { return };
+    let Some(view) = node.space(&id) else {
+        return ui
+            .error
+            .set(Some("This space is not on this device.".into()));
+    };
+    let total = node
+        .store()
+        .version_vector(&id)
+        .await
+        .map(|vv| vv.op_count())
+        .unwrap_or(0);
+    let recent = node
+        .ops(&id, total.saturating_sub(50), 50)
+        .await
+        .unwrap_or_default();
+    let ops = recent
+        .into_iter()
+        .rev()
+        .map(|(stored, op)| OpRow {
+            id: stored.meta.id.to_string(),
+            author: stored.meta.author.fmt_short(),
+            what: describe(&op),
+        })
+        .collect();
+    ui.detail.set(SpaceDetail {
+        name: view.name,
+        members: view.members.iter().map(|m| m.did.to_string()).collect(),
+        ops,
+    });
+}
+
+fn describe(op: &Op) -> String {
+    match &op.data.body {
+        Body::Genesis { name, .. } => format!("created the space “{name}”"),
+        Body::AddMember { member } => format!("admitted {}", member.fmt_short()),
+        Body::RemoveMember { member } => format!("removed {}", member.fmt_short()),
+        Body::Note { text } => text.clone(),
+        other => other.kind().to_owned(),
+    }
+}
+
+#[component]
+fn Onboarding(ui: Ui) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let create = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let mut seed = [0u8; 32];
+            hearth_node::Env::random_bytes(&SystemEnv, &mut seed);
+            let keypair = Keypair::from_seed(&seed);
+            if let Err(e) = keystore::save(&keypair).await {
+                busy.set(false);
+                return ui
+                    .error
+                    .set(Some(format!("Could not save your identity: {e}")));
+            }
+            open_node(ui, Some(keypair)).await;
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="welcome">
+            <h2 id="welcome">"Welcome to Hearth"</h2>
+            <p>"Hearth runs entirely in this browser. Your identity is a key that only this device holds; nobody else can take it away or speak for you."</p>
+            <button id="create-identity" on:click=create disabled=move || busy.get()>"Create my identity"</button>
+        </section>
+    }
+}
+
+#[component]
+fn Home(ui: Ui) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = name.get().trim().to_owned();
+        if text.is_empty() {
+            return ui.error.set(Some("Give the space a name.".into()));
+        }
+        spawn_local(async move {
+            let Some(node) = node() else { return };
+            match node.create_space(&text).await {
+                Ok(id) => {
+                    ui.error.set(None);
+                    name.set(String::new());
+                    refresh_home(ui).await;
+                    refresh_space(ui, id).await;
+                    ui.screen.set(Screen::Space(id));
+                }
+                Err(e) => ui
+                    .error
+                    .set(Some(format!("Could not create the space: {e}"))),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="your-spaces">
+            <h2 id="your-spaces">"Your spaces"</h2>
+            <Show when=move || ui.spaces.get().is_empty()>
+                <p>"No spaces yet. Create one below."</p>
+            </Show>
+            <ul class="spaces">
+                <For each=move || ui.spaces.get() key=|row| row.id let:row>
+                    <li>
+                        <button class="space-link" on:click=move |_| {
+                            let id = row.id;
+                            spawn_local(async move {
+                                refresh_space(ui, id).await;
+                                ui.screen.set(Screen::Space(id));
+                            });
+                        }>{row.name.clone()}</button>
+                        <span class="meta">
+                            {format!("{} members · {} ops · ", row.members, row.ops)}
+                            {if row.complete { "up to date" } else { "syncing" }}
+                        </span>
+                    </li>
+                </For>
+            </ul>
+        </section>
+        <form class="card" on:submit=create>
+            <h2>"Create a space"</h2>
+            <label for="space-name">"Name"</label>
+            <input id="space-name" type="text" maxlength="200" autocomplete="off"
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev)) />
+            <button type="submit">"Create space"</button>
+        </form>
+    }
+}
+
+#[component]
+fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let post = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = text.get().trim().to_owned();
+        if body.is_empty() {
+            return ui.error.set(Some("Write something first.".into()));
+        }
+        spawn_local(async move {
+            let Some(node) = node() else { return };
+            match node.create_op(&id, Body::Note { text: body }).await {
+                Ok(_) => {
+                    ui.error.set(None);
+                    text.set(String::new());
+                    refresh_space(ui, id).await;
+                }
+                Err(e) => ui.error.set(Some(format!("Could not post: {e}"))),
+            }
+        });
+    };
+    let back = move |_| {
+        spawn_local(async move {
+            refresh_home(ui).await;
+            ui.screen.set(Screen::Home);
+        });
+    };
+    view! {
+        <nav><button class="back" on:click=back>"← Your spaces"</button></nav>
+        <section class="card" aria-labelledby="space-title">
+            <h2 id="space-title">{move || ui.detail.get().name}</h2>
+            <p class="meta">"Space " <code>{id.to_string()}</code></p>
+            <h3>"Members"</h3>
+            <ul class="members">
+                <For each=move || ui.detail.get().members key=|m| m.clone() let:m>
+                    <li><code title=m.clone()>{short(&m)}</code></li>
+                </For>
+            </ul>
+        </section>
+        <form class="card" on:submit=post>
+            <label for="note-text">"Post a note"</label>
+            <textarea id="note-text" rows="3" maxlength="16384"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <button type="submit">"Post"</button>
+        </form>
+        <section class="card" aria-labelledby="recent">
+            <h3 id="recent">"Recent"</h3>
+            <ol class="ops">
+                <For each=move || ui.detail.get().ops key=|o| o.id.clone() let:o>
+                    <li><span class="author">{o.author.clone()}</span> " " <span class="what">{o.what.clone()}</span></li>
+                </For>
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,13 @@
+//! The Hearth web app. Opening the page runs a full node in the tab: keys,
+//! ops and views live in this browser's IndexedDB.
+#![cfg_attr(not(target_arch = "wasm32"), allow(unused))]
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod keystore;
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    app::start();
+}
