@@ -9,10 +9,11 @@ const root = resolve(import.meta.dirname, '../..');
 export const shots = resolve(import.meta.dirname, 'screenshots');
 mkdirSync(shots, { recursive: true });
 
+export const builtWebDir = process.env.HEARTH_WEB_DIR ?? resolve(root, 'web/dist');
+
 /** Starts hearth-relay on 127.0.0.1:0 and resolves to { url, stop }. */
-export function startRelay() {
+export function startRelay(webDir = builtWebDir) {
   const bin = process.env.HEARTH_RELAY_BIN ?? resolve(root, 'target/debug/hearth-relay');
-  const webDir = process.env.HEARTH_WEB_DIR ?? resolve(root, 'web/dist');
   const child = spawn(bin, ['--listen', '127.0.0.1:0', '--web-dir', webDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     let out = '';
@@ -35,5 +36,21 @@ export async function launch(profileDir) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
     ],
     viewport: { width: 390, height: 844 },
+  });
+}
+
+/** Creates an identity in a freshly opened app and returns its DID. */
+export async function onboard(page, url) {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Create my identity' }).click();
+  await page.getByRole('heading', { name: 'Your spaces' }).waitFor();
+  return page.locator('.who').getAttribute('title');
+}
+
+/** Waits until a service worker controls the page and has cached the shell. */
+export async function waitForOfflineReady(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    while (!navigator.serviceWorker.controller) await new Promise((r) => setTimeout(r, 50));
   });
 }
