@@ -10,7 +10,7 @@ use hearth_store::{IdbStore, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::keystore;
+use crate::{keystore, tabs};
 
 const DB_NAME: &str = "hearth";
 
@@ -157,11 +157,56 @@ async fn open_node(ui: Ui, identity: Option<Keypair>) {
         Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
     }
     ui.did.set(did.clone());
+    tabs::listen(move || {
+        spawn_local(async move {
+            if let Some(node) = node() {
+                if let Err(e) = catch_up(&node).await {
+                    ui.error
+                        .set(Some(format!("Could not read what another tab wrote: {e}")));
+                }
+                redraw(ui).await;
+            }
+        });
+    });
     if did.is_some() {
         refresh_home(ui).await;
         ui.screen.set(Screen::Home);
     } else {
         ui.screen.set(Screen::Onboarding);
+    }
+}
+
+/// Brings this tab's node up to date with what other tabs committed.
+async fn catch_up(node: &Node<IdbStore>) -> Result<(), String> {
+    node.store().refresh().await.map_err(|e| e.to_string())?;
+    node.reload_views().await.map_err(|e| e.to_string())
+}
+
+/// Runs a write holding the origin-wide writer lock, after catching up with
+/// other tabs, and tells them about it afterwards.
+async fn write<T: 'static, Fut: std::future::Future<Output = T> + 'static>(
+    ui: Ui,
+    work: impl FnOnce(Rc<Node<IdbStore>>) -> Fut + 'static,
+) -> Option<T> {
+    let node = node()?;
+    let out = tabs::exclusive(async move {
+        if let Err(e) = catch_up(&node).await {
+            ui.error
+                .set(Some(format!("Could not read what other tabs wrote: {e}")));
+        }
+        work(node).await
+    })
+    .await;
+    tabs::announce_change();
+    Some(out)
+}
+
+/// Redraws the current screen from the node.
+async fn redraw(ui: Ui) {
+    match ui.screen.get_untracked() {
+        Screen::Home => refresh_home(ui).await,
+        Screen::Space(id) => refresh_space(ui, id).await,
+        _ => {}
     }
 }
 
@@ -265,8 +310,15 @@ fn Home(ui: Ui) -> impl IntoView {
             return ui.error.set(Some("Give the space a name.".into()));
         }
         spawn_local(async move {
-            let Some(node) = node() else { return };
-            match node.create_space(&text).await {
+            let Some(created) = write(
+                ui,
+                move |node| async move { node.create_space(&text).await },
+            )
+            .await
+            else {
+                return;
+            };
+            match created {
                 Ok(id) => {
                     ui.error.set(None);
                     name.set(String::new());
@@ -325,8 +377,16 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
             return ui.error.set(Some("Write something first.".into()));
         }
         spawn_local(async move {
-            let Some(node) = node() else { return };
-            match node.create_op(&id, Body::Note { text: body }).await {
+            let note = Body::Note { text: body };
+            let Some(posted) = write(
+                ui,
+                move |node| async move { node.create_op(&id, note).await },
+            )
+            .await
+            else {
+                return;
+            };
+            match posted {
                 Ok(_) => {
                     ui.error.set(None);
                     text.set(String::new());

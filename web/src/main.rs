@@ -6,6 +6,8 @@
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod keystore;
+#[cfg(target_arch = "wasm32")]
+mod tabs;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]

@@ -87,15 +87,24 @@ impl<S: Store> Node<S> {
             env,
             views: RefCell::new(BTreeMap::new()),
         };
-        for space in node.store.spaces().await? {
-            let snapshot = node.store.snapshot(&snapshot_key(&space)).await?;
+        node.reload_views().await?;
+        Ok(node)
+    }
+
+    /// Re-reads every view from the store's snapshots: after another writer
+    /// (another tab of the same origin) committed to the same store.
+    pub async fn reload_views(&self) -> Result<(), NodeError> {
+        let mut views = BTreeMap::new();
+        for space in self.store.spaces().await? {
+            let snapshot = self.store.snapshot(&snapshot_key(&space)).await?;
             let view = match snapshot.as_deref().and_then(SpaceView::from_snapshot) {
                 Some(view) => view,
-                None => node.rebuild_view(&space).await?,
+                None => self.rebuild_view(&space).await?,
             };
-            node.views.borrow_mut().insert(space, view);
+            views.insert(space, view);
         }
-        Ok(node)
+        *self.views.borrow_mut() = views;
+        Ok(())
     }
 
     /// Refolds a space's view from its stored ops, in acceptance order.
