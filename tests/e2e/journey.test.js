@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, shots, startRelay } from './harness.js';
+import { launch, seriousA11yViolations, shots, startRelay } from './harness.js';
 
 test('create identity, space and note; reload keeps them', async (t) => {
   const relay = await startRelay();
@@ -17,11 +17,15 @@ test('create identity, space and note; reload keeps them', async (t) => {
   page.on('pageerror', (e) => errors.push(String(e)));
 
   await page.goto(relay.url);
+  await page.getByRole('button', { name: 'Create my identity' }).waitFor();
+  await page.screenshot({ path: join(shots, 'onboarding.png') });
+  assert.deepEqual(await seriousA11yViolations(page), [], 'onboarding is accessible');
   await page.getByRole('button', { name: 'Create my identity' }).click();
   await page.getByRole('heading', { name: 'Your spaces' }).waitFor();
   const who = await page.locator('.who').getAttribute('title');
   assert.match(who, /^did:key:z6Mk/);
   await page.screenshot({ path: join(shots, 'home-empty.png') });
+  assert.deepEqual(await seriousA11yViolations(page), [], 'home is accessible');
 
   await page.getByLabel('Name').fill('Riverside Food Co-op');
   await page.getByRole('button', { name: 'Create space' }).click();
@@ -30,6 +34,11 @@ test('create identity, space and note; reload keeps them', async (t) => {
   await page.getByRole('button', { name: 'Post' }).click();
   await page.getByText('Market stall on Saturday').waitFor();
   await page.screenshot({ path: join(shots, 'space.png') });
+  assert.deepEqual(await seriousA11yViolations(page), [], 'the space page is accessible');
+  // Keyboard: the note field is reachable and focus is visible.
+  await page.getByLabel('Post a note').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Post');
 
   await page.reload();
   await page.getByRole('heading', { name: 'Your spaces' }).waitFor();
@@ -39,5 +48,8 @@ test('create identity, space and note; reload keeps them', async (t) => {
   const members = await page.locator('.members li').count();
   assert.equal(members, 1);
   await page.screenshot({ path: join(shots, 'space-after-reload.png') });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: join(shots, 'space-desktop.png') });
+  assert.deepEqual(await seriousA11yViolations(page), [], 'accessible on a desktop-sized screen');
   assert.deepEqual(errors, []);
 });
