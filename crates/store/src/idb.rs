@@ -38,7 +38,12 @@ const SNAPSHOTS: &str = "snapshots";
 const ALL: [&str; 6] = [METAS, BLOCKS, PENDING, QUARANTINE, PROOFS, SNAPSHOTS];
 
 fn js_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Browser(e.to_string())
+    let text = e.to_string();
+    if text.contains("QuotaExceeded") {
+        StoreError::QuotaExceeded
+    } else {
+        StoreError::Browser(text)
+    }
 }
 
 /// Bytes from a stored value (a `Uint8Array`) or a binary key (IndexedDB

@@ -114,9 +114,13 @@ pub enum StoreError {
     #[cfg(not(target_arch = "wasm32"))]
     #[error("database: {0}")]
     Redb(#[from] Box<redb::Error>),
-    /// The browser's IndexedDB failed (including a full quota).
+    /// The browser's IndexedDB failed.
     #[error("browser storage: {0}")]
     Browser(String),
+    /// The device's storage quota is used up. The write was not made;
+    /// everything written before it is intact.
+    #[error("this device's storage is full; the last change was not saved (nothing earlier is lost)")]
+    QuotaExceeded,
     /// Stored bytes do not decode: the store is damaged.
     #[error("corrupt store: {0}")]
     Corrupt(String),
