@@ -46,4 +46,7 @@ scripts/fuzz.sh "$FUZZ_SECONDS"
 step "ingest benchmark"
 HEARTH_BENCH_OPS="${HEARTH_BENCH_OPS:-20000}" cargo bench -p hearth-node --bench ingest --locked
 
+step "browser benchmarks"
+scripts/bench-web.sh
+
 printf '\nall checks passed in %d s\n' $(( $(date +%s) - t0 ))
