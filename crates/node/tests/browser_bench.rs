@@ -22,17 +22,25 @@ fn now_ms() -> f64 {
 }
 
 fn ops_from_env() -> usize {
-    option_env!("HEARTH_BENCH_BROWSER_OPS").and_then(|v| v.parse().ok()).unwrap_or(20_000)
+    option_env!("HEARTH_BENCH_BROWSER_OPS")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
 }
 
 #[wasm_bindgen_test]
 async fn browser_ingest_and_reload() {
     let n = ops_from_env();
     let blocks = testkit::workload(n, 50);
-    console_log!("ops = {n}, mean op size = {:.1} bytes", blocks.iter().map(Vec::len).sum::<usize>() as f64 / n as f64);
+    console_log!(
+        "ops = {n}, mean op size = {:.1} bytes",
+        blocks.iter().map(Vec::len).sum::<usize>() as f64 / n as f64
+    );
 
     // Plain batch verification, same chunking as the node.
-    let decoded: Vec<_> = blocks.iter().map(|b| Op::decode(b).expect("decodes")).collect();
+    let decoded: Vec<_> = blocks
+        .iter()
+        .map(|b| Op::decode(b).expect("decodes"))
+        .collect();
     let t = now_ms();
     let mut rng = hearth_core::rng::SeededRng::new([9; 32]);
     for chunk in decoded.chunks(CHUNK) {
@@ -40,9 +48,17 @@ async fn browser_ingest_and_reload() {
         let items: Vec<BatchItem<'_>> = chunk
             .iter()
             .zip(&msgs)
-            .map(|(o, m)| BatchItem { signer: &o.op.data.author, message: m, signature: &o.op.sig })
+            .map(|(o, m)| BatchItem {
+                signer: &o.op.data.author,
+                message: m,
+                signature: &o.op.sig,
+            })
             .collect();
-        assert!(sig::verify_batch(&items, &mut rng).iter().all(Result::is_ok));
+        assert!(
+            sig::verify_batch(&items, &mut rng)
+                .iter()
+                .all(Result::is_ok)
+        );
     }
     let verify_rate = n as f64 / ((now_ms() - t) / 1000.0);
     console_log!("batch verify: {verify_rate:.0} ops/s");
@@ -51,7 +67,9 @@ async fn browser_ingest_and_reload() {
     let name = "hearth-bench";
     IdbStore::delete(name).await.expect("delete");
     let store = IdbStore::open(name).await.expect("open");
-    let node = Node::open(store, None, Box::new(SystemEnv)).await.expect("node");
+    let node = Node::open(store, None, Box::new(SystemEnv))
+        .await
+        .expect("node");
     let t = now_ms();
     let report = node.ingest(blocks, |_| {}).await.expect("ingest");
     let ingest_rate = n as f64 / ((now_ms() - t) / 1000.0);
@@ -61,9 +79,14 @@ async fn browser_ingest_and_reload() {
 
     let t = now_ms();
     let store = IdbStore::open(name).await.expect("reopen");
-    let node = Node::open(store, None, Box::new(SystemEnv)).await.expect("node");
+    let node = Node::open(store, None, Box::new(SystemEnv))
+        .await
+        .expect("node");
     let reload = now_ms() - t;
     assert_eq!(node.counts().await.expect("counts").ops, n as u64);
     console_log!("reload_to_interactive_ms = {reload:.0} (with {n} ops stored)");
-    console_log!("ratio idb_ingest/batch_verify = {:.2}", ingest_rate / verify_rate);
+    console_log!(
+        "ratio idb_ingest/batch_verify = {:.2}",
+        ingest_rate / verify_rate
+    );
 }

@@ -119,7 +119,9 @@ pub enum StoreError {
     Browser(String),
     /// The device's storage quota is used up. The write was not made;
     /// everything written before it is intact.
-    #[error("this device's storage is full; the last change was not saved (nothing earlier is lost)")]
+    #[error(
+        "this device's storage is full; the last change was not saved (nothing earlier is lost)"
+    )]
     QuotaExceeded,
     /// Stored bytes do not decode: the store is damaged.
     #[error("corrupt store: {0}")]
