@@ -38,6 +38,7 @@ scripts/wasm-cargo.sh test -p hearth-node --test browser --locked
 step "the web app: build, then journeys in headless Chromium (Playwright)"
 scripts/build-web.sh
 cargo build -p hearth-relay --locked
+cargo build -p hearth-node --example workload --locked
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && node --test)
 
 step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
