@@ -25,9 +25,15 @@ use indexed_db_futures::transaction::{
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::codec::{META_LEN, author_key, decode_meta, encode_meta, from_cbor, to_cbor};
+use crate::codec::{author_key, encode_meta, from_cbor, to_cbor};
 use crate::memory::check_links;
+
+mod index;
+mod segment;
+
 use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, WriteBatch};
+use index::{Index, Loc};
+use segment::{pack_blocks, unpack_blocks};
 
 const METAS: &str = "segment_metas";
 const BLOCKS: &str = "segment_blocks";
@@ -60,75 +66,6 @@ fn bytes(value: &JsValue) -> Result<Vec<u8>, StoreError> {
 
 fn key(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
-}
-
-/// Where an op's block lives: its segment (commit number) and slot.
-#[derive(Debug, Clone, Copy)]
-struct Loc {
-    segment: u64,
-    slot: u32,
-}
-
-#[derive(Debug, Default)]
-struct Index {
-    /// The newest segment folded into this index.
-    last_segment: u64,
-    metas: HashMap<OpId, (OpMeta, u64, Loc)>,
-    logs: BTreeMap<(SpaceId, Did, u64), OpId>,
-    order: BTreeMap<(SpaceId, u64), OpId>,
-    vv: BTreeMap<SpaceId, VersionVector>,
-    pending: BTreeMap<OpId, PendingOp>,
-    waiting: BTreeSet<(OpId, OpId)>,
-}
-
-impl Index {
-    fn add_segment(&mut self, segment: u64, metas: &[u8]) -> Result<(), StoreError> {
-        if metas.len() % META_LEN != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "segment {segment} metadata length"
-            )));
-        }
-        for (slot, chunk) in metas.chunks(META_LEN).enumerate() {
-            let (meta, index) = decode_meta(chunk)?;
-            self.insert(
-                meta,
-                index,
-                Loc {
-                    segment,
-                    slot: slot as u32,
-                },
-            );
-        }
-        Ok(())
-    }
-
-    fn insert(&mut self, meta: OpMeta, index: u64, loc: Loc) {
-        self.logs
-            .insert((meta.space, meta.author, meta.seq), meta.id);
-        self.order.insert((meta.space, index), meta.id);
-        self.vv
-            .entry(meta.space)
-            .or_default()
-            .observe(meta.author, meta.seq);
-        self.metas.insert(meta.id, (meta, index, loc));
-        self.last_segment = self.last_segment.max(loc.segment);
-    }
-
-    fn set_pending(&mut self, p: PendingOp) {
-        self.unpend(&p.id);
-        for m in &p.missing {
-            self.waiting.insert((*m, p.id));
-        }
-        self.pending.insert(p.id, p);
-    }
-
-    fn unpend(&mut self, id: &OpId) {
-        if let Some(old) = self.pending.remove(id) {
-            for m in &old.missing {
-                self.waiting.remove(&(*m, *id));
-            }
-        }
-    }
 }
 
 /// A store in one IndexedDB database.
@@ -310,45 +247,6 @@ impl IdbStore {
             .map_err(js_err)?;
         v.as_ref().map(bytes).transpose()
     }
-}
-
-/// `u32 count ‖ count × u32 end offsets ‖ blocks`, little endian.
-fn pack_blocks(blocks: &[&[u8]]) -> Vec<u8> {
-    let total: usize = blocks.iter().map(|b| b.len()).sum();
-    let mut out = Vec::with_capacity(4 + 4 * blocks.len() + total);
-    out.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
-    let mut end = 0u32;
-    for b in blocks {
-        end += b.len() as u32;
-        out.extend_from_slice(&end.to_le_bytes());
-    }
-    for b in blocks {
-        out.extend_from_slice(b);
-    }
-    out
-}
-
-fn unpack_blocks(bytes: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
-    let corrupt = || StoreError::Corrupt("block segment".into());
-    let u32_at = |at: usize| -> Result<usize, StoreError> {
-        let b = bytes.get(at..at + 4).ok_or_else(corrupt)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let count = u32_at(0)?;
-    let base = 4 + 4 * count;
-    let mut start = 0;
-    let mut out = Vec::with_capacity(count);
-    for i in 0..count {
-        let end = u32_at(4 + 4 * i)?;
-        out.push(
-            bytes
-                .get(base + start..base + end)
-                .ok_or_else(corrupt)?
-                .to_vec(),
-        );
-        start = end;
-    }
-    Ok(out)
 }
 
 impl Store for IdbStore {
