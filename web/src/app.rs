@@ -50,6 +50,14 @@ struct OpRow {
     what: String,
 }
 
+impl SpaceRow {
+    /// Keys a row by everything it shows, so a changed count redraws it
+    /// (`<For>` renders a row once per key).
+    fn key(&self) -> (SpaceId, usize, u64, bool) {
+        (self.id, self.members, self.ops, self.complete)
+    }
+}
+
 /// The space page's data.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct SpaceDetail {
@@ -345,7 +353,7 @@ fn Home(ui: Ui) -> impl IntoView {
                 <p>"No spaces yet. Create one below."</p>
             </Show>
             <ul class="spaces">
-                <For each=move || ui.spaces.get() key=|row| row.id let:row>
+                <For each=move || ui.spaces.get() key=SpaceRow::key let:row>
                     <li>
                         <button class="space-link" on:click=move |_| {
                             let id = row.id;

@@ -333,3 +333,34 @@ fn regression_op_waiting_in_chunk_is_retried_after_store_release() {
     assert_eq!(n.space(&space), Some(expected));
     assert_eq!(run_ready(n.counts()).expect("counts").pending, 0);
 }
+
+/// An import cut short (a closed tab) and started again by a new node on
+/// the same store skips what is held and folds the rest into the view.
+#[test]
+fn interrupted_import_resumed_by_a_new_node_completes_the_view() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("hearth.redb");
+    let env = || Box::new(FixedEnv::new(1_700_000_000_000));
+    let blocks = hearth_node::testkit::workload(2 * hearth_node::CHUNK + 100, 20);
+    {
+        let n = run_ready(Node::open(
+            RedbStore::open(&path).expect("open"),
+            None,
+            env(),
+        ))
+        .expect("node");
+        run_ready(n.ingest(blocks[..2 * hearth_node::CHUNK].to_vec(), |_| {})).expect("first");
+    }
+    let n = run_ready(Node::open(
+        RedbStore::open(&path).expect("reopen"),
+        None,
+        env(),
+    ))
+    .expect("node");
+    let report = run_ready(n.ingest(blocks.clone(), |_| {})).expect("again");
+    assert_eq!(report.accepted.len(), 100);
+    assert_eq!(report.duplicates, 2 * hearth_node::CHUNK);
+    let view = n.spaces().pop().expect("a space");
+    assert_eq!(view.op_count, blocks.len() as u64);
+    assert_eq!(run_ready(n.rebuild_view(&view.id)).expect("rebuild"), view);
+}
