@@ -182,6 +182,30 @@ pub struct DecodedOp {
     pub bytes: Vec<u8>,
 }
 
+/// Where `data` starts in a canonical op block: after the map header, the
+/// key `"sig"` with its 64-byte value, and the key `"data"` (DAG-CBOR sorts
+/// shorter keys first).
+const DATA_OFFSET: usize = 1 + 4 + 2 + 64 + 5;
+const SIG_PREFIX: [u8; 7] = [0xa2, 0x63, b's', b'i', b'g', 0x58, 0x40];
+const DATA_KEY: [u8; 5] = [0x64, b'd', b'a', b't', b'a'];
+
+impl DecodedOp {
+    /// The bytes the author signed, cut from the canonical block instead of
+    /// encoding `data` again: the same bytes as `op.data.signing_bytes()`
+    /// for any op from [`Op::decode`] or [`OpData::sign`], and what every
+    /// node stores and relays.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let b = &self.bytes;
+        if b.len() <= DATA_OFFSET || b[..7] != SIG_PREFIX || b[71..DATA_OFFSET] != DATA_KEY {
+            return self.op.data.signing_bytes();
+        }
+        let mut out = Vec::with_capacity(SIGNING_CONTEXT.len() + b.len() - DATA_OFFSET);
+        out.extend_from_slice(SIGNING_CONTEXT);
+        out.extend_from_slice(&b[DATA_OFFSET..]);
+        out
+    }
+}
+
 impl OpData {
     /// The bytes the author signs.
     pub fn signing_bytes(&self) -> Vec<u8> {
@@ -267,7 +291,11 @@ impl Op {
         let op: Op = serde_ipld_dagcbor::from_slice(bytes)
             .map_err(|e| DecodeError::Malformed(e.to_string()))?;
         op.data.check_shape()?;
-        if op.encode() != bytes {
+        // Canonical form: encoding again gives the same bytes (the buffer is
+        // sized up front, so the check costs one encode and no regrowth).
+        let mut again = Vec::with_capacity(bytes.len());
+        serde_ipld_dagcbor::to_writer(&mut again, &op).expect("ops always encode");
+        if again != bytes {
             return Err(DecodeError::NonCanonical);
         }
         Ok(DecodedOp {

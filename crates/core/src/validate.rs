@@ -206,7 +206,7 @@ fn check(
 pub fn validate_bytes(bytes: &[u8], past: &impl CausalPast) -> Result<Verdict, DecodeError> {
     let op = Op::decode(bytes)?;
     let d = &op.op.data;
-    let signature = d.author.verify(&d.signing_bytes(), &op.op.sig);
+    let signature = d.author.verify(&op.signing_bytes(), &op.op.sig);
     Ok(validate(op, signature, past))
 }
 

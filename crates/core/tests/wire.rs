@@ -162,6 +162,7 @@ proptest! {
         prop_assert_eq!(&again, &op);
         prop_assert_eq!(again.op.encode(), op.bytes.clone());
         prop_assert!(kp.did().verify(&again.op.data.signing_bytes(), &again.op.sig).is_ok());
+        prop_assert_eq!(again.signing_bytes(), again.op.data.signing_bytes());
         let did: Did = kp.did().to_string().parse().expect("did text");
         prop_assert_eq!(did, kp.did());
     }
