@@ -15,8 +15,11 @@ use hearth_core::{Did, OpId, OpMeta, Rejection, SpaceId, VersionVector};
 use serde::{Deserialize, Serialize};
 
 mod codec;
+#[doc(hidden)]
+pub mod deferred;
 #[cfg(target_arch = "wasm32")]
 mod idb;
+mod index;
 mod memory;
 #[cfg(not(target_arch = "wasm32"))]
 mod redb_store;
@@ -138,7 +141,10 @@ pub enum StoreError {
 /// a store belongs to one thread (or one browser tab's event loop).
 #[allow(async_fn_in_trait)]
 pub trait Store {
-    /// Applies `batch` atomically; returns only once it is durable.
+    /// Applies `batch` atomically; returns only once it is durable. A store
+    /// that writes in the background (IndexedDB) issues its writes when the
+    /// future is first polled, so callers can prepare the next batch while it
+    /// lands; reads show the batch only once it is durable.
     async fn commit(&self, batch: WriteBatch) -> Result<(), StoreError>;
 
     /// A valid op by id.

@@ -10,7 +10,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use crate::codec::{
     META_LEN, arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, to_cbor,
 };
-use crate::memory::check_links;
+use crate::index::check_links;
 use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, WriteBatch};
 
 type Bytes = &'static [u8];

@@ -173,6 +173,13 @@ fn batch_of(ops: &[DecodedOp]) -> WriteBatch {
     }
 }
 
+/// An op of author `a` at `seq`, different from the fixture's.
+fn rival_of(f: &Fixture, seq: u64) -> DecodedOp {
+    let prev = f.ops[seq as usize - 1].id;
+    let text = "rival".into();
+    op(&f.a, f.space, seq, Some(prev), vec![], Body::Note { text })
+}
+
 fn fake_id(n: u8) -> OpId {
     OpId::from_digest([n; 32])
 }
@@ -245,16 +252,7 @@ pub async fn broken_batches_are_refused_whole(store: &impl Store) {
 
     // A different op at an occupied position.
     store.commit(batch_of(&f.ops[..2])).await.expect("commit");
-    let rival = op(
-        &f.a,
-        f.space,
-        1,
-        Some(f.ops[0].id),
-        vec![],
-        Body::Note {
-            text: "rival".into(),
-        },
-    );
+    let rival = rival_of(&f, 1);
     assert!(matches!(
         store.commit(batch_of(&[rival])).await,
         Err(StoreError::Refused(_))
@@ -432,4 +430,36 @@ pub async fn batch_lookups_answer_in_order(store: &impl Store) {
     ];
     let entries = store.log_entries(&keys).await.expect("entries");
     assert_eq!(entries, vec![Some(f.ops[1].id), None, Some(f.ops[2].id)]);
+}
+
+/// Two handles on one database (two tabs): `second` opened before `first`
+/// committed. Its commit must build on what `first` wrote (never overwrite
+/// it, never reuse an index), and a rival at a position `first` filled is
+/// refused. Returns so the caller can check `first` after refreshing.
+pub async fn a_stale_writer_builds_on_the_other(first: &impl Store, second: &impl Store) {
+    let f = fixture(3, 2);
+    first.commit(batch_of(&f.ops[..3])).await.expect("first");
+    let mut waits = batch_of(&f.ops[3..]);
+    waits.pending.push(PendingOp {
+        id: fake_id(7),
+        bytes: vec![7],
+        missing: vec![fake_id(8)],
+    });
+    second.commit(waits).await.expect("second, after the first");
+    let all = second.space_ops(&f.space, 0, 100).await.expect("ops");
+    assert_eq!(
+        all.iter().map(|o| (o.index, o.meta.id)).collect::<Vec<_>>(),
+        f.ops
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (i as u64, o.id))
+            .collect::<Vec<_>>()
+    );
+    let rival = rival_of(&f, 2);
+    assert!(matches!(
+        second.commit(batch_of(&[rival])).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert_eq!(second.counts().await.expect("counts").ops, 5);
+    assert_eq!(second.counts().await.expect("counts").pending, 1);
 }

@@ -37,3 +37,21 @@ async fn reopening_rebuilds_the_index_from_segments() {
     );
     assert_eq!(store.counts().await.expect("counts").ops, 5);
 }
+
+/// Two tabs: a writer whose index is stale never overwrites what the other
+/// wrote, and the other sees it all after a refresh.
+#[wasm_bindgen_test::wasm_bindgen_test]
+async fn two_tabs_never_overwrite_each_other() {
+    use hearth_store::Store;
+    let name = "hearth-two-tabs";
+    IdbStore::delete(name).await.expect("delete");
+    let first = IdbStore::open(name).await.expect("first tab");
+    let second = IdbStore::open(name).await.expect("second tab");
+    hearth_store::suite::a_stale_writer_builds_on_the_other(&first, &second).await;
+    assert_eq!(first.counts().await.expect("counts").ops, 3);
+    first.refresh().await.expect("refresh");
+    let counts = first.counts().await.expect("counts");
+    assert_eq!((counts.ops, counts.pending), (5, 1));
+    let reopened = IdbStore::open(name).await.expect("reopen");
+    assert_eq!(reopened.counts().await.expect("counts"), counts);
+}

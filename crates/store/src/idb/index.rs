@@ -1,12 +1,9 @@
-//! The in-memory index of an IndexedDB store: where every op is, by id, by
-//! log position and by space order, plus the pending set.
+//! The IndexedDB store's view of its segments: the shared op index with
+//! segment slots as locations, and the newest segment folded in.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-use hearth_core::{Did, OpId, OpMeta, SpaceId, VersionVector};
-
+use crate::StoreError;
 use crate::codec::{META_LEN, decode_meta};
-use crate::{PendingOp, StoreError};
+use crate::index::OpIndex;
 
 /// Where an op's block lives: its segment (commit number) and slot.
 #[derive(Debug, Clone, Copy)]
@@ -16,19 +13,15 @@ pub(super) struct Loc {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct Index {
-    /// The newest segment folded into this index.
-    pub(super) last_segment: u64,
-    pub(super) metas: HashMap<OpId, (OpMeta, u64, Loc)>,
-    pub(super) logs: BTreeMap<(SpaceId, Did, u64), OpId>,
-    pub(super) order: BTreeMap<(SpaceId, u64), OpId>,
-    pub(super) vv: BTreeMap<SpaceId, VersionVector>,
-    pub(super) pending: BTreeMap<OpId, PendingOp>,
-    pub(super) waiting: BTreeSet<(OpId, OpId)>,
+pub(super) struct Segments {
+    pub(super) ops: OpIndex<Loc>,
+    /// The newest segment folded into `ops`.
+    pub(super) last: u64,
 }
 
-impl Index {
-    pub(super) fn add_segment(&mut self, segment: u64, metas: &[u8]) -> Result<(), StoreError> {
+impl Segments {
+    /// Folds in one segment's metadata record.
+    pub(super) fn add(&mut self, segment: u64, metas: &[u8]) -> Result<(), StoreError> {
         if metas.len() % META_LEN != 0 {
             return Err(StoreError::Corrupt(format!(
                 "segment {segment} metadata length"
@@ -36,43 +29,13 @@ impl Index {
         }
         for (slot, chunk) in metas.chunks(META_LEN).enumerate() {
             let (meta, index) = decode_meta(chunk)?;
-            self.insert(
-                meta,
-                index,
-                Loc {
-                    segment,
-                    slot: slot as u32,
-                },
-            );
+            let loc = Loc {
+                segment,
+                slot: slot as u32,
+            };
+            self.ops.insert(meta, index, loc);
         }
+        self.last = self.last.max(segment);
         Ok(())
-    }
-
-    pub(super) fn insert(&mut self, meta: OpMeta, index: u64, loc: Loc) {
-        self.logs
-            .insert((meta.space, meta.author, meta.seq), meta.id);
-        self.order.insert((meta.space, index), meta.id);
-        self.vv
-            .entry(meta.space)
-            .or_default()
-            .observe(meta.author, meta.seq);
-        self.metas.insert(meta.id, (meta, index, loc));
-        self.last_segment = self.last_segment.max(loc.segment);
-    }
-
-    pub(super) fn set_pending(&mut self, p: PendingOp) {
-        self.unpend(&p.id);
-        for m in &p.missing {
-            self.waiting.insert((*m, p.id));
-        }
-        self.pending.insert(p.id, p);
-    }
-
-    pub(super) fn unpend(&mut self, id: &OpId) {
-        if let Some(old) = self.pending.remove(id) {
-            for m in &old.missing {
-                self.waiting.remove(&(*m, *id));
-            }
-        }
     }
 }

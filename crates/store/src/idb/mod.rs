@@ -5,15 +5,21 @@
 //! ingest costs a few IndexedDB records per batch instead of several per op.
 //! Lookups by id, by log position and by space order are answered from an
 //! in-memory index, rebuilt on open from the metadata segments alone (about
-//! 120 bytes per op) and brought up to date at the start of every commit from
-//! segments other tabs wrote, inside the same read-write transaction, so two
+//! 120 bytes per op).
+//!
+//! Segments are numbered by commit and *added*, never overwritten: if another
+//! tab committed since this index was last brought up to date, the number is
+//! taken, the whole transaction aborts, and the commit refreshes the index and
+//! tries again, checking its ops against what the other tab wrote. So two
 //! tabs can never write conflicting positions.
 //!
-//! A commit resolves only after its transaction has completed with `strict`
-//! durability: what it acknowledges is on disk.
+//! A commit issues all its writes when first polled, so a caller can prepare
+//! its next batch while the browser writes this one. It resolves only after
+//! its transaction has completed with `strict` durability: what it
+//! acknowledges is on disk.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use hearth_core::{Did, OpId, OpMeta, SpaceId, VersionVector};
 use indexed_db_futures::KeyRange;
@@ -26,13 +32,12 @@ use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::codec::{author_key, encode_meta, from_cbor, to_cbor};
-use crate::memory::check_links;
 
 mod index;
 mod segment;
 
 use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, WriteBatch};
-use index::{Index, Loc};
+use index::{Loc, Segments};
 use segment::{pack_blocks, unpack_blocks};
 
 const METAS: &str = "segment_metas";
@@ -68,11 +73,33 @@ fn key(b: &[u8]) -> JsValue {
     Uint8Array::from(b).into()
 }
 
+/// What [`IdbStore::read_since`] found.
+#[derive(Default)]
+struct Stored {
+    segments: Vec<(u64, Vec<u8>)>,
+    pending: Vec<PendingOp>,
+    quarantined: u64,
+}
+
+impl Stored {
+    fn apply(self, index: &mut Segments, quarantined: &RefCell<u64>) -> Result<(), StoreError> {
+        for (segment, metas) in &self.segments {
+            index.add(*segment, metas)?;
+        }
+        index.ops.clear_pending();
+        for p in self.pending {
+            index.ops.set_pending(p);
+        }
+        *quarantined.borrow_mut() = self.quarantined;
+        Ok(())
+    }
+}
+
 /// A store in one IndexedDB database.
 #[derive(Debug)]
 pub struct IdbStore {
     db: Database,
-    index: RefCell<Index>,
+    index: RefCell<Segments>,
     quarantined: RefCell<u64>,
 }
 
@@ -93,7 +120,7 @@ impl IdbStore {
             .map_err(js_err)?;
         let store = IdbStore {
             db,
-            index: RefCell::new(Index::default()),
+            index: RefCell::new(Segments::default()),
             quarantined: RefCell::new(0),
         };
         store.load().await?;
@@ -125,37 +152,26 @@ impl IdbStore {
     }
 
     async fn load(&self) -> Result<(), StoreError> {
-        let tx = self.tx(&[METAS, PENDING, QUARANTINE], false)?;
-        let mut index = Index::default();
-        Self::read_segments(&tx, 0, &mut index).await?;
-        let pending = tx.object_store(PENDING).map_err(js_err)?;
-        for value in pending
-            .get_all::<JsValue>()
-            .primitive()
-            .map_err(js_err)?
-            .await
-            .map_err(js_err)?
-        {
-            index.set_pending(from_cbor(&bytes(&value.map_err(js_err)?)?)?);
-        }
-        let quarantine = tx.object_store(QUARANTINE).map_err(js_err)?;
-        let count = quarantine
-            .count()
-            .primitive()
-            .map_err(js_err)?
-            .await
-            .map_err(js_err)?;
+        let mut index = Segments::default();
+        self.read_since(0)
+            .await?
+            .apply(&mut index, &self.quarantined)?;
         *self.index.borrow_mut() = index;
-        *self.quarantined.borrow_mut() = count as u64;
         Ok(())
     }
 
-    /// Folds into `index` the metadata segments after `after`.
-    async fn read_segments(
-        tx: &Transaction<'_>,
-        after: u64,
-        index: &mut Index,
-    ) -> Result<(), StoreError> {
+    /// Picks up what other tabs committed since this index was last brought
+    /// up to date.
+    pub async fn refresh(&self) -> Result<(), StoreError> {
+        let after = self.index.borrow().last;
+        let fresh = self.read_since(after).await?;
+        fresh.apply(&mut self.index.borrow_mut(), &self.quarantined)
+    }
+
+    /// Reads the metadata segments after `after`, the pending set and the
+    /// quarantine count, in one transaction.
+    async fn read_since(&self, after: u64) -> Result<Stored, StoreError> {
+        let tx = self.tx(&[METAS, PENDING, QUARANTINE], false)?;
         let metas = tx.object_store(METAS).map_err(js_err)?;
         let range = KeyRange::LowerBound(JsValue::from_f64(after as f64), true);
         let keys = metas
@@ -168,6 +184,19 @@ impl IdbStore {
             .with_query::<JsValue, _>(range)
             .primitive()
             .map_err(js_err)?;
+        let pending = tx
+            .object_store(PENDING)
+            .map_err(js_err)?
+            .get_all::<JsValue>()
+            .primitive()
+            .map_err(js_err)?;
+        let quarantined = tx
+            .object_store(QUARANTINE)
+            .map_err(js_err)?
+            .count()
+            .primitive()
+            .map_err(js_err)?;
+        let mut out = Stored::default();
         let keys = keys.await.map_err(js_err)?;
         let values = values.await.map_err(js_err)?;
         for (k, v) in keys.zip(values) {
@@ -175,20 +204,15 @@ impl IdbStore {
                 .map_err(js_err)?
                 .as_f64()
                 .ok_or_else(|| StoreError::Corrupt("segment key".into()))?;
-            index.add_segment(segment as u64, &bytes(&v.map_err(js_err)?)?)?;
+            out.segments
+                .push((segment as u64, bytes(&v.map_err(js_err)?)?));
         }
-        Ok(())
-    }
-
-    /// Picks up what other tabs committed since this index was last brought
-    /// up to date.
-    pub async fn refresh(&self) -> Result<(), StoreError> {
-        let tx = self.tx(&[METAS], false)?;
-        let after = self.index.borrow().last_segment;
-        let mut fresh = Index::default();
-        Self::read_segments(&tx, after, &mut fresh).await?;
-        self.refresh_from(fresh);
-        Ok(())
+        for value in pending.await.map_err(js_err)? {
+            out.pending
+                .push(from_cbor(&bytes(&value.map_err(js_err)?)?)?);
+        }
+        out.quarantined = quarantined.await.map_err(js_err)? as u64;
+        Ok(out)
     }
 
     async fn blocks_of(&self, segment: u64) -> Result<Vec<Vec<u8>>, StoreError> {
@@ -211,9 +235,9 @@ impl IdbStore {
             ids.iter()
                 .map(|id| {
                     index
-                        .metas
+                        .ops
                         .get(id)
-                        .copied()
+                        .map(|e| (e.meta, e.index, e.loc))
                         .ok_or_else(|| StoreError::Corrupt("index names a missing op".into()))
                 })
                 .collect::<Result<_, _>>()?
@@ -249,53 +273,37 @@ impl IdbStore {
     }
 }
 
-impl Store for IdbStore {
-    async fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
-        let tx = self.tx(&ALL, true)?;
-        // Other tabs' commits first, inside this transaction: IndexedDB runs
-        // overlapping read-write transactions one at a time.
-        let after = self.index.borrow().last_segment;
-        let mut theirs = Index::default();
-        Self::read_segments(&tx, after, &mut theirs).await?;
-        self.refresh_from(theirs);
-        let index = self.index.borrow();
-        let fresh = check_links(&batch, |space, author, seq| {
-            Ok(index.logs.get(&(*space, *author, seq)).copied())
-        })?;
-        let segment = index.last_segment + 1;
-        let mut next: BTreeMap<SpaceId, u64> = BTreeMap::new();
-        let mut metas = Vec::new();
-        let mut blocks: Vec<&[u8]> = Vec::new();
-        let mut added = Vec::new();
-        for ((meta, block), fresh) in batch.ops.iter().zip(fresh) {
-            if !fresh {
-                continue;
+impl IdbStore {
+    /// One attempt at a commit. Everything is issued before the first
+    /// `await`; the index learns the ops only once they are durable.
+    async fn try_commit(&self, batch: &WriteBatch) -> Result<(), StoreError> {
+        let (segment, added, metas, blocks) = {
+            let index = self.index.borrow();
+            let plan = index.ops.plan(batch)?;
+            let segment = index.last + 1;
+            let mut metas = Vec::new();
+            let mut blocks: Vec<&[u8]> = Vec::new();
+            let mut added = Vec::new();
+            for ((meta, block), i) in batch.ops.iter().zip(plan) {
+                let Some(i) = i else { continue };
+                metas.extend_from_slice(&encode_meta(meta, i));
+                let slot = blocks.len() as u32;
+                added.push((*meta, i, Loc { segment, slot }));
+                blocks.push(block);
             }
-            let i = next
-                .entry(meta.space)
-                .or_insert_with(|| index.vv.get(&meta.space).map_or(0, VersionVector::op_count));
-            metas.extend_from_slice(&encode_meta(meta, *i));
-            added.push((
-                *meta,
-                *i,
-                Loc {
-                    segment,
-                    slot: blocks.len() as u32,
-                },
-            ));
-            blocks.push(block);
-            *i += 1;
-        }
-        drop(index);
+            (segment, added, metas, blocks)
+        };
+        let tx = self.tx(&ALL, true)?;
         if !added.is_empty() {
+            // `add`, not `put`: a number another tab took aborts the transaction.
             let k = JsValue::from_f64(segment as f64);
             let os = tx.object_store(METAS).map_err(js_err)?;
-            os.put(JsValue::from(Uint8Array::from(metas.as_slice())))
+            os.add(JsValue::from(Uint8Array::from(metas.as_slice())))
                 .with_key(k.clone())
                 .primitive()
                 .map_err(js_err)?;
             let os = tx.object_store(BLOCKS).map_err(js_err)?;
-            os.put(JsValue::from(Uint8Array::from(
+            os.add(JsValue::from(Uint8Array::from(
                 pack_blocks(&blocks).as_slice(),
             )))
             .with_key(k)
@@ -344,40 +352,56 @@ impl Store for IdbStore {
         tx.commit().await.map_err(js_err)?;
         // Durable: now the index may show it.
         let mut index = self.index.borrow_mut();
+        if !added.is_empty() {
+            index.last = segment;
+        }
         for (meta, i, loc) in added {
-            index.insert(meta, i, loc);
+            index.ops.insert(meta, i, loc);
         }
-        for id in &batch.unpend {
-            index.unpend(id);
-        }
-        for p in batch.pending {
-            index.set_pending(p);
-        }
+        index
+            .ops
+            .apply_pending(&batch.unpend, batch.pending.clone());
         *self.quarantined.borrow_mut() = quarantine_count.await.map_err(js_err)? as u64;
         Ok(())
     }
+}
+
+impl Store for IdbStore {
+    async fn commit(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        // Another tab may have committed since this index was brought up to
+        // date; each conflict means that tab made progress, so a few tries do.
+        let mut tries = 0;
+        loop {
+            let before = self.index.borrow().last;
+            match self.try_commit(&batch).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    tries += 1;
+                    self.refresh().await?;
+                    if self.index.borrow().last == before || tries == 8 {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
 
     async fn op(&self, id: &OpId) -> Result<Option<StoredOp>, StoreError> {
-        if !self.index.borrow().metas.contains_key(id) {
+        if self.index.borrow().ops.get(id).is_none() {
             return Ok(None);
         }
         Ok(self.stored(&[*id]).await?.pop())
     }
 
     async fn metas(&self, ids: &[OpId]) -> Result<Vec<Option<OpMeta>>, StoreError> {
-        let index = self.index.borrow();
-        Ok(ids
-            .iter()
-            .map(|id| index.metas.get(id).map(|m| m.0))
-            .collect())
+        Ok(self.index.borrow().ops.metas(ids))
     }
 
     async fn log_entries(
         &self,
         keys: &[(SpaceId, Did, u64)],
     ) -> Result<Vec<Option<OpId>>, StoreError> {
-        let index = self.index.borrow();
-        Ok(keys.iter().map(|k| index.logs.get(k).copied()).collect())
+        Ok(self.index.borrow().ops.log_entries(keys))
     }
 
     async fn log(
@@ -387,15 +411,10 @@ impl Store for IdbStore {
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredOp>, StoreError> {
-        let ids: Vec<OpId> = {
-            let index = self.index.borrow();
-            index
-                .logs
-                .range((*space, *author, from)..=(*space, *author, u64::MAX))
-                .take(limit)
-                .map(|(_, id)| *id)
-                .collect()
-        };
+        let ids: Vec<OpId> = (self.index.borrow().ops.log(space, author, from, limit))
+            .iter()
+            .map(|e| e.meta.id)
+            .collect();
         self.stored(&ids).await
     }
 
@@ -405,55 +424,27 @@ impl Store for IdbStore {
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredOp>, StoreError> {
-        let ids: Vec<OpId> = {
-            let index = self.index.borrow();
-            index
-                .order
-                .range((*space, from)..=(*space, u64::MAX))
-                .take(limit)
-                .map(|(_, id)| *id)
-                .collect()
-        };
+        let ids: Vec<OpId> = (self.index.borrow().ops.space_ops(space, from, limit))
+            .iter()
+            .map(|e| e.meta.id)
+            .collect();
         self.stored(&ids).await
     }
 
     async fn version_vector(&self, space: &SpaceId) -> Result<VersionVector, StoreError> {
-        Ok(self
-            .index
-            .borrow()
-            .vv
-            .get(space)
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.index.borrow().ops.version_vector(space))
     }
 
     async fn spaces(&self) -> Result<Vec<SpaceId>, StoreError> {
-        Ok(self.index.borrow().vv.keys().copied().collect())
+        Ok(self.index.borrow().ops.spaces())
     }
 
     async fn pending_waiting_on(&self, ids: &[OpId]) -> Result<Vec<PendingOp>, StoreError> {
-        let index = self.index.borrow();
-        let mut found = BTreeSet::new();
-        for id in ids {
-            let lo = (*id, OpId::from_digest([0; 32]));
-            let hi = (*id, OpId::from_digest([0xff; 32]));
-            found.extend(index.waiting.range(lo..=hi).map(|(_, p)| *p));
-        }
-        Ok(found
-            .iter()
-            .filter_map(|p| index.pending.get(p).cloned())
-            .collect())
+        Ok(self.index.borrow().ops.pending_waiting_on(ids))
     }
 
     async fn pending(&self, limit: usize) -> Result<Vec<PendingOp>, StoreError> {
-        Ok(self
-            .index
-            .borrow()
-            .pending
-            .values()
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(self.index.borrow().ops.pending(limit))
     }
 
     async fn quarantined(&self, limit: usize) -> Result<Vec<QuarantinedOp>, StoreError> {
@@ -508,18 +499,9 @@ impl Store for IdbStore {
     async fn counts(&self) -> Result<Counts, StoreError> {
         let index = self.index.borrow();
         Ok(Counts {
-            ops: index.metas.len() as u64,
-            pending: index.pending.len() as u64,
+            ops: index.ops.op_count(),
+            pending: index.ops.pending_count(),
             quarantined: *self.quarantined.borrow(),
         })
-    }
-}
-
-impl IdbStore {
-    fn refresh_from(&self, theirs: Index) {
-        let mut index = self.index.borrow_mut();
-        for (meta, i, loc) in theirs.metas.into_values() {
-            index.insert(meta, i, loc);
-        }
     }
 }
