@@ -75,7 +75,7 @@ fn main() {
     let t = Instant::now();
     let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
     for chunk in decoded.chunks(hearth_node::CHUNK) {
-        let msgs: Vec<Vec<u8>> = chunk.iter().map(|o| o.op.data.signing_bytes()).collect();
+        let msgs: Vec<Vec<u8>> = chunk.iter().map(|o| o.signing_bytes()).collect();
         let items: Vec<hearth_core::sig::BatchItem<'_>> = chunk
             .iter()
             .zip(&msgs)

@@ -2,7 +2,13 @@
 //! against the causal past, fold into views, and commit everything a chunk
 //! produced in one durable write batch.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// Fast hashing for maps keyed by op ids and log positions (randomly seeded).
+use foldhash::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 
 use hearth_core::equivocation::EquivocationProof;
 use hearth_core::op::{MAX_OP_BYTES, Op};
@@ -10,7 +16,7 @@ use hearth_core::sig::{self, BatchItem, SignatureError};
 use hearth_core::space::SpaceView;
 use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
 use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
-use hearth_store::{PendingOp, QuarantinedOp, Store, WriteBatch};
+use hearth_store::{PendingOp, QuarantinedOp, Store, StoreError, WriteBatch};
 
 use crate::env::seeded_rng;
 use crate::{Node, NodeError};
@@ -75,6 +81,38 @@ impl CausalPast for Overlay {
     }
 }
 
+/// What a chunk whose commit is still in flight tells the next chunk: the
+/// store does not show it yet.
+#[derive(Default)]
+struct Carry {
+    /// Its accepted ops, as causal past.
+    overlay: Overlay,
+    /// The views it folded.
+    views: BTreeMap<SpaceId, SpaceView>,
+    /// Ops it left waiting, and ops it took out of the pending set.
+    pending: Vec<PendingOp>,
+    unpend: HashSet<OpId>,
+}
+
+impl Carry {
+    fn of(chunk: &Chunk) -> Carry {
+        let mut overlay = Overlay::default();
+        for (meta, bytes) in &chunk.batch.ops {
+            overlay.metas.insert(meta.id, *meta);
+            overlay
+                .logs
+                .insert((meta.space, meta.author, meta.seq), meta.id);
+            overlay.blocks.insert(meta.id, bytes.clone());
+        }
+        Carry {
+            overlay,
+            views: chunk.views.clone(),
+            pending: chunk.batch.pending.clone(),
+            unpend: chunk.batch.unpend.iter().copied().collect(),
+        }
+    }
+}
+
 /// An op with its signature verdict, and whether it came out of the pending set.
 struct Candidate {
     op: DecodedOp,
@@ -93,14 +131,18 @@ struct Chunk {
     waiting: BTreeMap<OpId, (Candidate, Vec<OpId>)>,
     /// Ops quarantined by this chunk.
     quarantined: HashSet<OpId>,
-    /// The store's version vectors when the chunk began.
+    /// The store's version vectors when the chunk began, with the chunk in
+    /// flight.
     tops: HashMap<SpaceId, hearth_core::VersionVector>,
+    /// The previous chunk, if its commit is still in flight.
+    carry: Carry,
 }
 
 impl<S: Store> Node<S> {
     /// Ingests op blocks from anywhere (a peer, an archive, this node's own
     /// writes): every op goes through the same checks. Commits in chunks of
-    /// [`CHUNK`]; `progress` is called after each durable commit.
+    /// [`CHUNK`] ops (see [`Node::with_chunk_size`]); `progress` is called
+    /// after each durable commit.
     pub async fn ingest(
         &self,
         blocks: Vec<Vec<u8>>,
@@ -110,26 +152,61 @@ impl<S: Store> Node<S> {
         let mut report = IngestReport::default();
         let mut done = 0;
         let mut blocks = blocks.into_iter().peekable();
+        // While the store writes one chunk, the next is prepared: a commit
+        // issues its writes when first polled, so a browser's IndexedDB works
+        // alongside our verifying and folding.
+        let mut in_flight: Option<InFlight<'_>> = None;
+        let mut carry = Carry::default();
         while blocks.peek().is_some() {
-            let chunk: Vec<Vec<u8>> = blocks.by_ref().take(CHUNK).collect();
-            done += chunk.len();
-            report.merge(self.ingest_chunk(chunk).await?);
-            progress(Progress { done, total });
+            let raw: Vec<Vec<u8>> = blocks.by_ref().take(self.chunk).collect();
+            done += raw.len();
+            let chunk = self.prepare_chunk(raw, carry).await?;
+            if let Some(previous) = in_flight.take() {
+                previous.land(self, &mut progress).await?;
+            }
+            carry = Carry::of(&chunk);
+            report.merge(chunk.report);
+            let mut landing = InFlight {
+                commit: Box::pin(self.commit_batch(chunk.batch)),
+                views: chunk.views,
+                progress: Progress { done, total },
+            };
+            if landing.start().await? {
+                landing.land(self, &mut progress).await?;
+                carry = Carry::default();
+            } else {
+                in_flight = Some(landing);
+            }
+        }
+        if let Some(last) = in_flight {
+            last.land(self, &mut progress).await?;
         }
         Ok(report)
     }
 
-    async fn ingest_chunk(&self, raw: Vec<Vec<u8>>) -> Result<IngestReport, NodeError> {
+    async fn commit_batch(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.store.commit(batch).await
+    }
+
+    /// Everything a chunk does before its commit: decode, deduplicate,
+    /// verify, validate and fold, against the store and the chunk in flight.
+    async fn prepare_chunk(&self, raw: Vec<Vec<u8>>, carry: Carry) -> Result<Chunk, NodeError> {
         let mut chunk = Chunk {
             overlay: Overlay::default(),
             batch: WriteBatch::default(),
             report: IngestReport::default(),
             views: BTreeMap::new(),
             waiting: BTreeMap::new(),
-            quarantined: HashSet::new(),
-            tops: HashMap::new(),
+            quarantined: HashSet::default(),
+            tops: HashMap::default(),
+            carry,
         };
-        let mut seen = HashSet::new();
+        // The chunk in flight is causal past like the store is.
+        chunk.overlay = std::mem::take(&mut chunk.carry.overlay);
+        let mut seen = HashSet::default();
         let mut decoded = Vec::with_capacity(raw.len());
         for bytes in raw {
             match Op::decode(&bytes) {
@@ -154,9 +231,13 @@ impl<S: Store> Node<S> {
             .map(|o| o.op.data.space)
             .collect::<HashSet<_>>()
         {
-            chunk
-                .tops
-                .insert(space, self.store.version_vector(&space).await?);
+            let mut vv = self.store.version_vector(&space).await?;
+            for (s, author, seq) in chunk.overlay.logs.keys() {
+                if *s == space {
+                    vv.observe(*author, *seq);
+                }
+            }
+            chunk.tops.insert(space, vv);
         }
         let maybe_known: Vec<OpId> = decoded
             .iter()
@@ -167,6 +248,12 @@ impl<S: Store> Node<S> {
             .iter()
             .zip(self.store.metas(&maybe_known).await?)
             .filter_map(|(id, m)| m.map(|_| *id))
+            .chain(
+                maybe_known
+                    .iter()
+                    .filter(|id| chunk.overlay.metas.contains_key(id))
+                    .copied(),
+            )
             .collect();
         let before = decoded.len();
         let decoded: Vec<DecodedOp> = decoded
@@ -200,9 +287,22 @@ impl<S: Store> Node<S> {
             // what was just accepted.
             let mut retry: Vec<OpId> = chunk.waiting.keys().copied().collect();
             let mut next: Vec<Candidate> = Vec::new();
-            for p in self.store.pending_waiting_on(&newly).await? {
+            let newly_set: HashSet<OpId> = newly.iter().copied().collect();
+            let carried = chunk
+                .carry
+                .pending
+                .iter()
+                .filter(|p| p.missing.iter().any(|m| newly_set.contains(m)))
+                .cloned();
+            let stored = self.store.pending_waiting_on(&newly).await?;
+            let stored = stored
+                .into_iter()
+                .filter(|p| !chunk.carry.unpend.contains(&p.id));
+            let mut seen_pending = HashSet::default();
+            for p in stored.chain(carried.collect::<Vec<_>>()) {
                 // The store still lists what this chunk settled or holds: skip those.
-                if chunk.overlay.metas.contains_key(&p.id)
+                if !seen_pending.insert(p.id)
+                    || chunk.overlay.metas.contains_key(&p.id)
                     || chunk.quarantined.contains(&p.id)
                     || chunk.waiting.contains_key(&p.id)
                 {
@@ -210,7 +310,7 @@ impl<S: Store> Node<S> {
                 }
                 if let Ok(op) = Op::decode(&p.bytes) {
                     let d = &op.op.data;
-                    let signature = d.author.verify(&d.signing_bytes(), &op.op.sig);
+                    let signature = d.author.verify(&op.signing_bytes(), &op.op.sig);
                     next.push(Candidate {
                         op,
                         signature,
@@ -243,15 +343,11 @@ impl<S: Store> Node<S> {
                 .snapshots
                 .push((crate::snapshot_key(space), view.to_snapshot()));
         }
-        if !chunk.batch.is_empty() {
-            self.store.commit(chunk.batch).await?;
-        }
-        self.views.borrow_mut().extend(chunk.views);
-        Ok(chunk.report)
+        Ok(chunk)
     }
 
     pub(crate) fn verify_signatures(&self, ops: &[DecodedOp]) -> Vec<Result<(), SignatureError>> {
-        let messages: Vec<Vec<u8>> = ops.iter().map(|o| o.op.data.signing_bytes()).collect();
+        let messages: Vec<Vec<u8>> = ops.iter().map(DecodedOp::signing_bytes).collect();
         let items: Vec<BatchItem<'_>> = ops
             .iter()
             .zip(&messages)
@@ -318,7 +414,7 @@ impl<S: Store> Node<S> {
             .into_iter()
             .map(|c| Some((c, Vec::new())))
             .collect();
-        let mut waiters: HashMap<OpId, Vec<usize>> = HashMap::new();
+        let mut waiters: HashMap<OpId, Vec<usize>> = HashMap::default();
         let mut work: std::collections::VecDeque<usize> = (0..slots.len()).collect();
         while let Some(i) = work.pop_front() {
             let Some((c, _)) = slots[i].take() else {
@@ -371,7 +467,7 @@ impl<S: Store> Node<S> {
         chunk: &mut Chunk,
     ) -> Result<(), NodeError> {
         let meta = op.meta();
-        let refusal = self.fold(&op, &mut chunk.views)?;
+        let refusal = self.fold(&op, &mut chunk.views, &chunk.carry.views)?;
         let op = op.into_decoded();
         if let Some(refusal) = refusal {
             chunk.report.quarantined.push((op.id, refusal.clone()));
@@ -403,6 +499,7 @@ impl<S: Store> Node<S> {
         &self,
         op: &hearth_core::VerifiedOp,
         views: &mut BTreeMap<SpaceId, SpaceView>,
+        in_flight: &BTreeMap<SpaceId, SpaceView>,
     ) -> Result<Option<Rejection>, NodeError> {
         let space = op.op().data.space;
         if let Some(view) = SpaceView::from_genesis(op) {
@@ -410,12 +507,51 @@ impl<S: Store> Node<S> {
             return Ok(None);
         }
         if let std::collections::btree_map::Entry::Vacant(e) = views.entry(space) {
-            let current = self.views.borrow().get(&space).cloned();
+            let current = match in_flight.get(&space) {
+                Some(view) => Some(view.clone()),
+                None => self.views.borrow().get(&space).cloned(),
+            };
             let view = current.ok_or(NodeError::MissingView(space))?;
             e.insert(view);
         }
         let view = views.get_mut(&space).ok_or(NodeError::MissingView(space))?;
         Ok(view.apply(op).err().map(Rejection::Refused))
+    }
+}
+
+/// A chunk's commit, started and not yet known to be durable.
+struct InFlight<'a> {
+    commit: Pin<Box<dyn Future<Output = Result<(), StoreError>> + 'a>>,
+    views: BTreeMap<SpaceId, SpaceView>,
+    progress: Progress,
+}
+
+impl InFlight<'_> {
+    /// Polls the commit once, so the store issues its writes. True if it
+    /// is already done (stores that write synchronously).
+    async fn start(&mut self) -> Result<bool, NodeError> {
+        let first = std::future::poll_fn(|cx| Poll::Ready(self.commit.as_mut().poll(cx))).await;
+        match first {
+            Poll::Ready(result) => {
+                result?;
+                self.commit = Box::pin(std::future::ready(Ok(())));
+                Ok(true)
+            }
+            Poll::Pending => Ok(false),
+        }
+    }
+
+    /// Waits until the commit is durable, then shows its views and counts
+    /// its progress.
+    async fn land<S: Store>(
+        self,
+        node: &Node<S>,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), NodeError> {
+        self.commit.await?;
+        node.views.borrow_mut().extend(self.views);
+        progress(self.progress);
+        Ok(())
     }
 }
 

@@ -67,6 +67,8 @@ pub struct Node<S> {
     identity: Option<Keypair>,
     env: Box<dyn Env>,
     views: RefCell<BTreeMap<SpaceId, SpaceView>>,
+    /// Ops per write batch in [`Node::ingest`].
+    chunk: usize,
 }
 
 pub(crate) fn snapshot_key(space: &SpaceId) -> String {
@@ -86,6 +88,7 @@ impl<S: Store> Node<S> {
             identity,
             env,
             views: RefCell::new(BTreeMap::new()),
+            chunk: CHUNK,
         };
         node.reload_views().await?;
         Ok(node)
@@ -141,6 +144,13 @@ impl<S: Store> Node<S> {
             }
         }
         view.ok_or(NodeError::MissingView(*space))
+    }
+
+    /// Sets how many ops one write batch of [`Node::ingest`] carries
+    /// (default [`CHUNK`]; at least 1).
+    pub fn with_chunk_size(mut self, ops: usize) -> Self {
+        self.chunk = ops.max(1);
+        self
     }
 
     /// This node's identity, if it has one.

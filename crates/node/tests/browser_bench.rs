@@ -12,10 +12,12 @@
 use hearth_core::Op;
 use hearth_core::sig::{self, BatchItem};
 use hearth_node::{CHUNK, Node, SystemEnv, testkit};
-use hearth_store::IdbStore;
+use hearth_store::{IdbStore, MemoryStore};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const ROUNDS: usize = 3;
 
 fn now_ms() -> f64 {
     js_sys::Date::now()
@@ -36,49 +38,72 @@ async fn browser_ingest_and_reload() {
         blocks.iter().map(Vec::len).sum::<usize>() as f64 / n as f64
     );
 
-    // Plain batch verification, same chunking as the node.
+    // Decoding alone (strict DAG-CBOR, shape checks, id hash).
+    let t = now_ms();
     let decoded: Vec<_> = blocks
         .iter()
         .map(|b| Op::decode(b).expect("decodes"))
         .collect();
-    let t = now_ms();
-    let mut rng = hearth_core::rng::SeededRng::new([9; 32]);
-    for chunk in decoded.chunks(CHUNK) {
-        let msgs: Vec<Vec<u8>> = chunk.iter().map(|o| o.op.data.signing_bytes()).collect();
-        let items: Vec<BatchItem<'_>> = chunk
-            .iter()
-            .zip(&msgs)
-            .map(|(o, m)| BatchItem {
-                signer: &o.op.data.author,
-                message: m,
-                signature: &o.op.sig,
-            })
-            .collect();
-        assert!(
-            sig::verify_batch(&items, &mut rng)
+    console_log!("decode: {:.0} ops/s", n as f64 / ((now_ms() - t) / 1000.0));
+
+    // Each rate is the best of ROUNDS runs, so a busy moment of the machine
+    // does not decide the ratio; both sides are measured the same way.
+    let mut verify_rate: f64 = 0.0;
+    for round in 0..ROUNDS {
+        let t = now_ms();
+        let mut rng = hearth_core::rng::SeededRng::new([round as u8; 32]);
+        for chunk in decoded.chunks(CHUNK) {
+            let msgs: Vec<Vec<u8>> = chunk.iter().map(|o| o.signing_bytes()).collect();
+            let items: Vec<BatchItem<'_>> = chunk
                 .iter()
-                .all(Result::is_ok)
-        );
+                .zip(&msgs)
+                .map(|(o, m)| BatchItem {
+                    signer: &o.op.data.author,
+                    message: m,
+                    signature: &o.op.sig,
+                })
+                .collect();
+            assert!(
+                sig::verify_batch(&items, &mut rng)
+                    .iter()
+                    .all(Result::is_ok)
+            );
+        }
+        verify_rate = verify_rate.max(n as f64 / ((now_ms() - t) / 1000.0));
     }
-    let verify_rate = n as f64 / ((now_ms() - t) / 1000.0);
     console_log!("batch verify: {verify_rate:.0} ops/s");
     drop(decoded);
 
-    let name = "hearth-bench";
-    IdbStore::delete(name).await.expect("delete");
-    let store = IdbStore::open(name).await.expect("open");
-    let node = Node::open(store, None, Box::new(SystemEnv))
-        .await
-        .expect("node");
-    let t = now_ms();
-    let report = node.ingest(blocks, |_| {}).await.expect("ingest");
-    let ingest_rate = n as f64 / ((now_ms() - t) / 1000.0);
-    assert_eq!(report.accepted.len(), n);
+    // The node's ingest on the in-memory store: everything but IndexedDB.
+    let mut memory_rate: f64 = 0.0;
+    for _ in 0..ROUNDS {
+        let node = Node::open(MemoryStore::new(), None, Box::new(SystemEnv))
+            .await
+            .expect("node");
+        let t = now_ms();
+        node.ingest(blocks.clone(), |_| {}).await.expect("ingest");
+        memory_rate = memory_rate.max(n as f64 / ((now_ms() - t) / 1000.0));
+    }
+    console_log!("memory ingest (verify+validate+fold): {memory_rate:.0} ops/s");
+
+    // A database per round: deleting one blocks while a connection is open.
+    let mut ingest_rate: f64 = 0.0;
+    let name = |round: usize| format!("hearth-bench-{round}");
+    for round in 0..ROUNDS {
+        IdbStore::delete(&name(round)).await.expect("delete");
+        let store = IdbStore::open(&name(round)).await.expect("open");
+        let node = Node::open(store, None, Box::new(SystemEnv))
+            .await
+            .expect("node");
+        let t = now_ms();
+        let report = node.ingest(blocks.clone(), |_| {}).await.expect("ingest");
+        ingest_rate = ingest_rate.max(n as f64 / ((now_ms() - t) / 1000.0));
+        assert_eq!(report.accepted.len(), n);
+    }
     console_log!("idb ingest (verify+validate+fold+durable IndexedDB): {ingest_rate:.0} ops/s");
-    drop(node);
 
     let t = now_ms();
-    let store = IdbStore::open(name).await.expect("reopen");
+    let store = IdbStore::open(&name(ROUNDS - 1)).await.expect("reopen");
     let node = Node::open(store, None, Box::new(SystemEnv))
         .await
         .expect("node");

@@ -6,6 +6,7 @@ use hearth_core::op::{Body, OP_VERSION, OpData};
 use hearth_core::space::Refusal;
 use hearth_core::{Invalid, Keypair, Op, Rejection, SpaceId};
 use hearth_node::{FixedEnv, Node, NodeError};
+use hearth_store::deferred::Deferred;
 use hearth_store::suite::run_ready;
 use hearth_store::{MemoryStore, RedbStore, Store};
 use proptest::prelude::*;
@@ -297,6 +298,7 @@ proptest! {
         }),
         cuts in proptest::collection::vec(1usize..6, 1..10),
     ) {
+        let cuts_first = cuts[0];
         let (blocks, space, expected) = scenario();
         prop_assert_eq!(blocks.len(), 14);
         let shuffled: Vec<Vec<u8>> = order.iter().map(|&i| blocks[i].clone()).collect();
@@ -308,9 +310,32 @@ proptest! {
             run_ready(n.ingest(rest[..k].to_vec(), |_| {})).expect("ingest");
             rest = &rest[k..];
         }
-        prop_assert_eq!(n.space(&space), Some(expected));
+        prop_assert_eq!(n.space(&space), Some(expected.clone()));
         prop_assert_eq!(run_ready(n.counts()).expect("counts").pending, 0);
         let _ = Op::decode(&blocks[0]).expect("decodes");
+
+        // The same ops in one ingest, in small chunks, on a store whose
+        // commits land a poll later: each chunk is prepared while the one
+        // before is still in flight, and must come out the same.
+        let chunk = cuts_first.min(4);
+        let deferred = run_ready(Node::open(
+            Deferred(MemoryStore::new()),
+            None,
+            Box::new(FixedEnv::new(1_700_000_000_000)),
+        ))
+        .expect("open")
+        .with_chunk_size(chunk);
+        let mut landed = Vec::new();
+        let report = run_ready(deferred.ingest(shuffled.clone(), |p| landed.push(p.done)))
+            .expect("ingest");
+        prop_assert_eq!(deferred.space(&space), Some(expected));
+        prop_assert_eq!(run_ready(deferred.counts()).expect("counts").pending, 0);
+        prop_assert_eq!(run_ready(deferred.counts()).expect("counts").ops, 14);
+        prop_assert_eq!(report.accepted.len(), 14);
+        prop_assert_eq!(landed.last().copied(), Some(14));
+        prop_assert!(landed.windows(2).all(|w| w[0] < w[1]));
+        let stored = run_ready(deferred.store().space_ops(&space, 0, 100)).expect("ops");
+        prop_assert_eq!(stored.iter().map(|o| o.index).collect::<Vec<_>>(), (0..14).collect::<Vec<u64>>());
     }
 }
 
