@@ -11,7 +11,7 @@ self.addEventListener('install', (event) => {
     const page = await fetch('/', { cache: 'no-cache' });
     if (!page.ok) throw new Error(`the app shell answered ${page.status}`);
     const html = await page.clone().text();
-    const assets = new Set(['/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-maskable.svg']);
+    const assets = new Set(['/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-maskable.svg', '/icons/icon-192.png']);
     for (const m of html.matchAll(/(?:href|src)="(\/[^"]+)"/g)) assets.add(m[1]);
     await cache.put('/', page);
     await cache.addAll([...assets]);

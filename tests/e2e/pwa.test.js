@@ -16,6 +16,15 @@ test('the manifest makes the app installable', async (t) => {
   assert.equal(manifest.start_url, '/');
   assert.ok(manifest.name && manifest.theme_color);
   assert.ok(manifest.icons.some((i) => i.purpose === 'maskable'));
+  // Every icon is served with its declared type; PNGs at 192 and 512 for
+  // platforms that do not take SVG.
+  for (const icon of manifest.icons) {
+    const res = await fetch(new URL(icon.src, relay.url));
+    assert.equal(res.status, 200, icon.src);
+    assert.equal(res.headers.get('content-type'), icon.type, icon.src);
+  }
+  const pngSizes = manifest.icons.filter((i) => i.type === 'image/png').map((i) => i.sizes);
+  assert.ok(pngSizes.includes('192x192') && pngSizes.includes('512x512'));
   const health = await (await fetch(new URL('/health', relay.url))).json();
   assert.equal(health.status, 'ok');
 });

@@ -167,7 +167,15 @@ async fn open_node(ui: Ui, identity: Option<Keypair>) {
         }
     };
     match Node::open(store, identity, Box::new(SystemEnv)).await {
-        Ok(node) => NODE.with(|n| *n.borrow_mut() = Some(Rc::new(node))),
+        Ok(node) => {
+            // Every durable commit of this tab (each step of an import too):
+            // tell the other tabs, and redraw here.
+            node.subscribe(move |_| {
+                tabs::announce_change();
+                spawn_local(redraw(ui));
+            });
+            NODE.with(|n| *n.borrow_mut() = Some(Rc::new(node)));
+        }
         Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
     }
     ui.did.set(did.clone());
@@ -197,7 +205,7 @@ async fn catch_up(node: &Node<IdbStore>) -> Result<(), String> {
 }
 
 /// Runs a write holding the origin-wide writer lock, after catching up with
-/// other tabs, and tells them about it afterwards.
+/// other tabs (the node's subscription tells them about each commit).
 async fn write<T: 'static, Fut: std::future::Future<Output = T> + 'static>(
     ui: Ui,
     work: impl FnOnce(Rc<Node<IdbStore>>) -> Fut + 'static,
@@ -211,7 +219,6 @@ async fn write<T: 'static, Fut: std::future::Future<Output = T> + 'static>(
         work(node).await
     })
     .await;
-    tabs::announce_change();
     Some(out)
 }
 

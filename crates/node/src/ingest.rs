@@ -18,6 +18,7 @@ use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
 use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
 use hearth_store::{PendingOp, QuarantinedOp, Store, StoreError, WriteBatch};
 
+use crate::Change;
 use crate::env::seeded_rng;
 use crate::{Node, NodeError};
 
@@ -165,11 +166,16 @@ impl<S: Store> Node<S> {
                 previous.land(self, &mut progress).await?;
             }
             carry = Carry::of(&chunk);
+            let change = Change {
+                spaces: chunk.views.keys().copied().collect(),
+                accepted: chunk.report.accepted.clone(),
+            };
             report.merge(chunk.report);
             let mut landing = InFlight {
                 commit: Box::pin(self.commit_batch(chunk.batch)),
                 views: chunk.views,
                 progress: Progress { done, total },
+                change,
             };
             if landing.start().await? {
                 landing.land(self, &mut progress).await?;
@@ -524,6 +530,7 @@ struct InFlight<'a> {
     commit: Pin<Box<dyn Future<Output = Result<(), StoreError>> + 'a>>,
     views: BTreeMap<SpaceId, SpaceView>,
     progress: Progress,
+    change: Change,
 }
 
 impl InFlight<'_> {
@@ -541,8 +548,8 @@ impl InFlight<'_> {
         }
     }
 
-    /// Waits until the commit is durable, then shows its views and counts
-    /// its progress.
+    /// Waits until the commit is durable, then shows its views, counts its
+    /// progress and tells subscribers.
     async fn land<S: Store>(
         self,
         node: &Node<S>,
@@ -551,6 +558,9 @@ impl InFlight<'_> {
         self.commit.await?;
         node.views.borrow_mut().extend(self.views);
         progress(self.progress);
+        if !self.change.accepted.is_empty() {
+            node.subscribers.notify(&self.change);
+        }
         Ok(())
     }
 }

@@ -14,11 +14,13 @@ use hearth_core::{DecodedOp, Keypair, Op, OpId, Rejection, SpaceId};
 
 use hearth_store::{Counts, Store, StoreError, StoredOp};
 
+mod changes;
 pub mod env;
 mod ingest;
 #[doc(hidden)]
 pub mod testkit;
 
+pub use changes::{Change, Subscription};
 pub use env::{Env, FixedEnv, SystemEnv};
 pub use ingest::{CHUNK, IngestReport, Progress};
 
@@ -69,6 +71,7 @@ pub struct Node<S> {
     views: RefCell<BTreeMap<SpaceId, SpaceView>>,
     /// Ops per write batch in [`Node::ingest`].
     chunk: usize,
+    subscribers: changes::Subscribers,
 }
 
 pub(crate) fn snapshot_key(space: &SpaceId) -> String {
@@ -89,6 +92,7 @@ impl<S: Store> Node<S> {
             env,
             views: RefCell::new(BTreeMap::new()),
             chunk: CHUNK,
+            subscribers: changes::Subscribers::default(),
         };
         node.reload_views().await?;
         Ok(node)
@@ -151,6 +155,19 @@ impl<S: Store> Node<S> {
     pub fn with_chunk_size(mut self, ops: usize) -> Self {
         self.chunk = ops.max(1);
         self
+    }
+
+    /// Calls `callback` after every durable commit of this node (its own
+    /// writes, ingests and each step of a long ingest), with what changed.
+    /// Views are already up to date when it runs. Not called for
+    /// [`Node::reload_views`], which picks up another writer's commits.
+    pub fn subscribe(&self, callback: impl Fn(&Change) + 'static) -> Subscription {
+        self.subscribers.add(callback)
+    }
+
+    /// Stops a subscription.
+    pub fn unsubscribe(&self, subscription: Subscription) {
+        self.subscribers.remove(subscription);
     }
 
     /// This node's identity, if it has one.

@@ -389,3 +389,45 @@ fn interrupted_import_resumed_by_a_new_node_completes_the_view() {
     assert_eq!(view.op_count, blocks.len() as u64);
     assert_eq!(run_ready(n.rebuild_view(&view.id)).expect("rebuild"), view);
 }
+
+/// Subscribers hear of every durable step, with the views already updated,
+/// and nothing after they unsubscribe.
+#[test]
+fn subscribers_hear_each_durable_commit() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let blocks = hearth_node::testkit::workload(10, 3);
+    let space = Op::decode(&blocks[0]).expect("decodes").op.data.space;
+    let n = Rc::new(
+        run_ready(Node::open(
+            Deferred(MemoryStore::new()),
+            Some(Keypair::from_seed(&[1; 32])),
+            Box::new(FixedEnv::new(1_700_000_000_000)),
+        ))
+        .expect("open")
+        .with_chunk_size(4),
+    );
+    let heard: Rc<RefCell<Vec<(usize, u64)>>> = Rc::default();
+    let (log, node) = (heard.clone(), Rc::downgrade(&n));
+    let sub = n.subscribe(move |c| {
+        assert_eq!(c.spaces, vec![space]);
+        let seen = node
+            .upgrade()
+            .and_then(|n| n.space(&space))
+            .map(|v| v.op_count);
+        log.borrow_mut().push((c.accepted.len(), seen.unwrap_or(0)));
+    });
+    run_ready(n.ingest(blocks.clone(), |_| {})).expect("ingest");
+    assert_eq!(*heard.borrow(), vec![(4, 4), (4, 8), (2, 10)]);
+    // Duplicates change nothing, so nobody is told.
+    run_ready(n.ingest(blocks, |_| {})).expect("again");
+    assert_eq!(heard.borrow().len(), 3);
+    // Own writes go through the same path.
+    let text = "mine".to_string();
+    run_ready(n.create_op(&space, Body::Note { text })).expect("note");
+    assert_eq!(heard.borrow().last(), Some(&(1, 11)));
+    n.unsubscribe(sub);
+    let text = "after".to_string();
+    run_ready(n.create_op(&space, Body::Note { text })).expect("note");
+    assert_eq!(heard.borrow().len(), 4);
+}
