@@ -126,6 +126,13 @@ pub enum StoreError {
         "this device's storage is full; the last change was not saved (nothing earlier is lost)"
     )]
     QuotaExceeded,
+    /// The browser aborted a write without saying why (IndexedDB reports a
+    /// full quota at commit time this way). Nothing of it was written;
+    /// everything written before it is intact.
+    #[error(
+        "the browser did not save the last change (is its storage full?); nothing earlier is lost"
+    )]
+    WriteAborted,
     /// Stored bytes do not decode: the store is damaged.
     #[error("corrupt store: {0}")]
     Corrupt(String),

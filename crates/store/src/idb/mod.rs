@@ -349,7 +349,14 @@ impl IdbStore {
                 .map_err(js_err)?;
         }
         let quarantine_count = quarantine.count().primitive().map_err(js_err)?;
-        tx.commit().await.map_err(js_err)?;
+        tx.commit().await.map_err(|e| match e {
+            // An abort without an error event: IndexedDB's way of saying the
+            // quota was hit at commit time (or the disk failed).
+            indexed_db_futures::error::Error::MissingData(
+                indexed_db_futures::error::UnexpectedDataError::TransactionAborted,
+            ) => StoreError::WriteAborted,
+            other => js_err(other),
+        })?;
         // Durable: now the index may show it.
         let mut index = self.index.borrow_mut();
         if !added.is_empty() {
