@@ -306,12 +306,13 @@ impl<S: Store> Node<S> {
                 .filter(|p| !chunk.carry.unpend.contains(&p.id));
             let mut seen_pending = HashSet::default();
             for p in stored.chain(carried.collect::<Vec<_>>()) {
-                // The store still lists what this chunk settled or holds: skip those.
-                if !seen_pending.insert(p.id)
-                    || chunk.overlay.metas.contains_key(&p.id)
-                    || chunk.quarantined.contains(&p.id)
-                    || chunk.waiting.contains_key(&p.id)
-                {
+                if !seen_pending.insert(p.id) || chunk.waiting.contains_key(&p.id) {
+                    continue;
+                }
+                // Another copy of a waiting op was settled (accepted or
+                // quarantined) on its own: the waiting copy leaves too.
+                if chunk.overlay.metas.contains_key(&p.id) || chunk.quarantined.contains(&p.id) {
+                    chunk.batch.unpend.push(p.id);
                     continue;
                 }
                 if let Ok(op) = Op::decode(&p.bytes) {

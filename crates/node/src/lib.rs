@@ -74,6 +74,9 @@ pub struct Node<S> {
     subscribers: changes::Subscribers,
 }
 
+/// How many other authors' latest ops a new op names as deps.
+const NAMED_DEPS: usize = 4;
+
 pub(crate) fn snapshot_key(space: &SpaceId) -> String {
     format!("space/{space}")
 }
@@ -180,6 +183,11 @@ impl<S: Store> Node<S> {
         &self.store
     }
 
+    /// Closes the node and hands back its store (what survives a crash).
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
     /// Every space this node holds, by id.
     pub fn spaces(&self) -> Vec<SpaceView> {
         self.views.borrow().values().cloned().collect()
@@ -282,19 +290,22 @@ impl<S: Store> Node<S> {
             }
             None => (0, None, 0),
         };
-        // Name the latest op of other recent authors, so what this op
-        // follows is explicit; a first op names at least the genesis.
+        // Name the latest op of the few authors who wrote most recently, so
+        // what this op follows is explicit without weighing it down; a first
+        // op names at least the genesis.
         let total = vv.op_count();
         let recent = self
             .store
             .space_ops(space, total.saturating_sub(64), 64)
             .await?;
-        let mut heads: BTreeMap<_, &StoredOp> = BTreeMap::new();
-        for s in recent.iter().filter(|s| s.meta.author != me.did()) {
-            heads.insert(s.meta.author, s);
+        let mut heads: Vec<&StoredOp> = Vec::new();
+        for s in recent.iter().rev().filter(|s| s.meta.author != me.did()) {
+            if heads.len() < NAMED_DEPS && heads.iter().all(|h| h.meta.author != s.meta.author) {
+                heads.push(s);
+            }
         }
-        let mut deps: Vec<OpId> = heads.values().map(|s| s.meta.id).collect();
-        ts = ts.max(heads.values().map(|s| s.meta.ts).max().unwrap_or(0));
+        let mut deps: Vec<OpId> = heads.iter().map(|s| s.meta.id).collect();
+        ts = ts.max(heads.iter().map(|s| s.meta.ts).max().unwrap_or(0));
         if prev.is_none() && !deps.contains(&view.genesis) {
             deps.push(view.genesis);
             ts = ts.max(view.created_at);

@@ -431,3 +431,17 @@ fn subscribers_hear_each_durable_commit() {
     run_ready(n.create_op(&space, Body::Note { text })).expect("note");
     assert_eq!(heard.borrow().len(), 4);
 }
+
+/// Regression (found by the network simulation): an op that waited for its
+/// past, then arrived again together with that past, was accepted from the
+/// fresh copy while the waiting copy stayed pending forever.
+#[test]
+fn a_waiting_op_that_arrives_again_with_its_past_leaves_the_pending_set() {
+    let blocks = hearth_node::testkit::workload(4, 1);
+    let n = node(9);
+    let first = run_ready(n.ingest(vec![blocks[2].clone()], |_| {})).expect("early op");
+    assert_eq!(first.pending, 1);
+    run_ready(n.ingest(blocks.clone(), |_| {})).expect("all of it");
+    let counts = run_ready(n.counts()).expect("counts");
+    assert_eq!((counts.ops, counts.pending), (4, 0));
+}
