@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets up and runs every check Hearth has: format, lints, the whole test
 # suite (spec vectors, wire fixtures, the shared store suite on every native
-# backend, the crash test, CLI scenarios), CAR interop with the reference
+# backend, the crash test, CLI scenarios, 50 seeds of the network
+# simulation), CAR interop with the reference
 # IPLD libraries, the wasm32 build of hearth-core, the store suite on
 # IndexedDB in headless Chromium, the web app's journeys in Chromium,
-# a short fuzz run of every decoder, and the ingest benchmark.
+# a short fuzz run of every decoder, and the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --all
@@ -46,6 +47,9 @@ scripts/fuzz.sh "$FUZZ_SECONDS"
 
 step "ingest benchmark"
 HEARTH_BENCH_OPS="${HEARTH_BENCH_OPS:-20000}" cargo bench -p hearth-node --bench ingest --locked
+
+step "sync overhead on a simulated network"
+cargo bench -p hearth-net --bench sync --locked
 
 step "browser benchmarks"
 scripts/bench-web.sh

@@ -1,1 +1,11 @@
-//! Hearth networking: libp2p gossip and anti-entropy sync. Empty until the network work lands.
+//! Hearth networking.
+//!
+//! - [`sync`]: anti-entropy and push as a sans-IO state machine.
+//! - [`driver`]: runs that machine's store reads and ingests against a node.
+//! - [`sim`]: a deterministic simulation of many nodes on a lossy network
+//!   with a virtual clock, used by the tests and the overhead benchmark.
+
+pub mod driver;
+#[doc(hidden)]
+pub mod sim;
+pub mod sync;

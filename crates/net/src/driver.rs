@@ -1,0 +1,99 @@
+//! Runs the sync machine's node-facing outputs against a [`Node`]: reading
+//! what a peer lacks and ingesting what it sent, through the node's one
+//! ingest path. What is left (sending, publishing, disconnecting) goes back
+//! to the caller, which owns the network.
+
+use std::fmt::Debug;
+
+use hearth_core::{Did, Invalid, Rejection, SpaceId, VersionVector};
+use hearth_node::{Node, NodeError};
+use hearth_store::{Store, StoredOp};
+
+use crate::sync::{Output, Sync};
+
+/// Ops a node reads per author at a time when filling a batch, so a
+/// bounded batch takes a little of every author's log.
+const PAGE: usize = 16;
+
+/// Answers every `Fetch` and `Ingest` the machine asks for, until only
+/// network outputs are left; returns those, in order.
+pub async fn step<S: Store, P: Copy + Ord + Debug>(
+    node: &Node<S>,
+    sync: &mut Sync<P>,
+    now: u64,
+) -> Result<Vec<Output<P>>, NodeError> {
+    let mut network = Vec::new();
+    while let Some(output) = sync.poll_output() {
+        match output {
+            Output::Fetch {
+                peer,
+                space,
+                theirs,
+                max_bytes,
+            } => {
+                let (blocks, more) = missing(node, &space, &theirs, max_bytes).await?;
+                sync.handle_fetched(peer, space, blocks, more);
+            }
+            Output::Ingest {
+                peer,
+                space,
+                blocks,
+                more,
+            } => {
+                let report = node.ingest(blocks, |_| {}).await?;
+                // The sender's fault: ops that fail validation. Not an
+                // equivocation (the author's), nor a view's refusal.
+                let invalid = report
+                    .quarantined
+                    .iter()
+                    .filter(|(_, r)| {
+                        matches!(r, Rejection::Invalid(i) if !matches!(i, Invalid::Equivocation { .. }))
+                    })
+                    .count();
+                let vv = node.store().version_vector(&space).await?;
+                sync.handle_ingested(peer, space, vv, invalid, more, now);
+            }
+            other => network.push(other),
+        }
+    }
+    Ok(network)
+}
+
+/// The ops of `space` that a holder of `theirs` lacks, at most `max_bytes`
+/// of them (at least one), in an order that follows causality (by claimed
+/// time; what arrives early waits as pending). Also whether more remain.
+pub async fn missing<S: Store>(
+    node: &Node<S>,
+    space: &SpaceId,
+    theirs: &VersionVector,
+    max_bytes: usize,
+) -> Result<(Vec<Vec<u8>>, bool), NodeError> {
+    let ours = node.store().version_vector(space).await?;
+    // (author, next seq to send, last seq held)
+    let mut cursors: Vec<(Did, u64, u64)> = ours
+        .iter()
+        .filter_map(|(author, top)| {
+            let from = theirs.get(author).map_or(0, |t| t + 1);
+            (from <= *top).then_some((*author, from, *top))
+        })
+        .collect();
+    let mut picked: Vec<StoredOp> = Vec::new();
+    let mut bytes = 0;
+    let mut more = false;
+    'fill: while !cursors.is_empty() {
+        for (author, next, _) in &mut cursors {
+            for op in node.store().log(space, author, *next, PAGE).await? {
+                if bytes + op.bytes.len() > max_bytes && !picked.is_empty() {
+                    more = true;
+                    break 'fill;
+                }
+                bytes += op.bytes.len();
+                *next = op.meta.seq + 1;
+                picked.push(op);
+            }
+        }
+        cursors.retain(|(_, next, top)| next <= top);
+    }
+    picked.sort_by_key(|o| (o.meta.ts, o.meta.author, o.meta.seq));
+    Ok((picked.into_iter().map(|o| o.bytes).collect(), more))
+}

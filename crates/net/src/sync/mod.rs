@@ -1,0 +1,394 @@
+//! Sync as a sans-IO state machine: inputs come in through `handle_*` with
+//! the current time, outputs go out through [`Sync::poll_output`]. No
+//! sockets, no clock, no store: reading ops and ingesting them are outputs
+//! too ([`Output::Fetch`], [`Output::Ingest`]), answered by the driver.
+//!
+//! How it works, per space:
+//! - **Push.** A node's own new op is published at once ([`Output::Publish`]:
+//!   the space's gossip topic). Receivers ingest it and do not publish it
+//!   again: anti-entropy carries it further, so no op crosses a link twice.
+//! - **Pull (anti-entropy).** Every round, a node sends one peer (in turn) a
+//!   `Summary`. When it last learnt that the peer's version vector digest
+//!   equals its own, the summary is the 32-byte digest alone, and a peer that
+//!   agrees stays silent: in steady state nothing else is sent. Otherwise the
+//!   summary carries the vector; the peer answers with the ops the sender
+//!   lacks, in bounded batches, and with its own vector if the sender holds
+//!   ops it lacks (push-pull in one round). A batch marked `more` is followed
+//!   at once by a fresh summary, so a long sync continues, and resumes after a
+//!   disconnect from whatever the node then holds.
+//! - **Blame.** Ops that fail validation count against the peer that sent
+//!   them; past a limit the peer is disconnected and refused for a while.
+
+mod wire;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Debug;
+
+use hearth_core::{SpaceId, VersionVector};
+use serde_bytes::ByteBuf;
+
+pub use wire::{
+    MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PREFIX, Resolved, SyncMessage, WireError, digest, pack,
+    unpack,
+};
+
+/// Timing and limits.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Time between anti-entropy rounds, in ms.
+    pub round_ms: u64,
+    /// How long a round waits for an answer before another may start, in ms.
+    pub timeout_ms: u64,
+    /// Largest total of op bytes in one batch.
+    pub batch_bytes: usize,
+    /// Invalid ops (or malformed messages) a peer may send before it is
+    /// disconnected.
+    pub max_invalid: u32,
+    /// How long a disconnected offender is refused, in ms.
+    pub ban_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            round_ms: 1_000,
+            timeout_ms: 5_000,
+            batch_bytes: MAX_BATCH_BYTES,
+            max_invalid: 16,
+            ban_ms: 10 * 60 * 1_000,
+        }
+    }
+}
+
+/// What the machine asks its driver to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output<P> {
+    /// Send `message` to `peer`.
+    Send {
+        /// The peer.
+        peer: P,
+        /// The message.
+        message: SyncMessage,
+    },
+    /// Publish a new op of this node on the space's topic.
+    Publish {
+        /// The space.
+        space: SpaceId,
+        /// The op block.
+        op: Vec<u8>,
+    },
+    /// Read the ops of `space` that a holder of `theirs` lacks, at most
+    /// `max_bytes` of them, and answer with [`Sync::handle_fetched`].
+    Fetch {
+        /// Who asked.
+        peer: P,
+        /// The space.
+        space: SpaceId,
+        /// What the peer holds.
+        theirs: VersionVector,
+        /// Byte budget.
+        max_bytes: usize,
+    },
+    /// Run these blocks through the node's one ingest path and answer with
+    /// [`Sync::handle_ingested`].
+    Ingest {
+        /// Who sent them.
+        peer: P,
+        /// The space.
+        space: SpaceId,
+        /// Op blocks.
+        blocks: Vec<Vec<u8>>,
+        /// Whether the sender holds more (ask again after ingesting).
+        more: bool,
+    },
+    /// Close the connection to `peer`.
+    Disconnect {
+        /// The peer.
+        peer: P,
+        /// Why.
+        reason: String,
+    },
+}
+
+#[derive(Debug)]
+struct Held {
+    vv: VersionVector,
+    digest: [u8; 32],
+}
+
+#[derive(Debug, Default)]
+struct Peer {
+    /// The peer's digest per space, as last learnt.
+    digests: BTreeMap<SpaceId, [u8; 32]>,
+    /// Rounds this node started with the peer and awaits, with deadlines.
+    awaiting: BTreeMap<SpaceId, u64>,
+    /// Invalid ops and malformed messages received.
+    invalid: u32,
+}
+
+/// The sync state machine of one node. `P` names peers (a libp2p peer id,
+/// or a number in the simulation).
+#[derive(Debug)]
+pub struct Sync<P> {
+    config: Config,
+    spaces: BTreeMap<SpaceId, Held>,
+    peers: BTreeMap<P, Peer>,
+    banned: BTreeMap<P, u64>,
+    out: VecDeque<Output<P>>,
+    next_round: u64,
+    turn: usize,
+}
+
+impl<P: Copy + Ord + Debug> Sync<P> {
+    /// A machine with no spaces and no peers.
+    pub fn new(config: Config) -> Self {
+        Sync {
+            config,
+            spaces: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            banned: BTreeMap::new(),
+            out: VecDeque::new(),
+            next_round: 0,
+            turn: 0,
+        }
+    }
+
+    /// The next thing to do, if any.
+    pub fn poll_output(&mut self) -> Option<Output<P>> {
+        self.out.pop_front()
+    }
+
+    /// Syncs `space`, of which this node holds `vv` (also after every change
+    /// the node made or ingested on its own).
+    pub fn handle_holdings(&mut self, space: SpaceId, vv: VersionVector) {
+        let digest = digest(&vv);
+        self.spaces.insert(space, Held { vv, digest });
+    }
+
+    /// The spaces synced, with what this node holds.
+    pub fn holdings(&self) -> impl Iterator<Item = (&SpaceId, &VersionVector)> {
+        self.spaces.iter().map(|(s, h)| (s, &h.vv))
+    }
+
+    /// This node wrote `op` in `space` and now holds `vv`: publish it.
+    pub fn handle_local_op(&mut self, space: SpaceId, op: Vec<u8>, vv: VersionVector) {
+        self.handle_holdings(space, vv);
+        self.out.push_back(Output::Publish { space, op });
+    }
+
+    /// A connection to `peer` is up: start a round with it in every space
+    /// at once, so sync begins without waiting for the next round.
+    pub fn handle_connected(&mut self, peer: P, now: u64) {
+        if self.banned.get(&peer).is_some_and(|until| *until > now) {
+            return self.out.push_back(Output::Disconnect {
+                peer,
+                reason: "refused for sending invalid ops".into(),
+            });
+        }
+        self.peers.insert(peer, Peer::default());
+        let spaces: Vec<SpaceId> = self.spaces.keys().copied().collect();
+        for space in spaces {
+            self.start_round(peer, space, now);
+        }
+    }
+
+    /// The connection to `peer` is gone.
+    pub fn handle_disconnected(&mut self, peer: P) {
+        self.peers.remove(&peer);
+    }
+
+    /// Time passes: start the round that is due, expire unanswered ones.
+    pub fn handle_tick(&mut self, now: u64) {
+        for peer in self.peers.values_mut() {
+            peer.awaiting.retain(|_, deadline| *deadline > now);
+        }
+        if now < self.next_round {
+            return;
+        }
+        self.next_round = now + self.config.round_ms;
+        let spaces: Vec<SpaceId> = self.spaces.keys().copied().collect();
+        for space in spaces {
+            // One round at a time per space: answers never overlap.
+            if self.peers.values().any(|p| p.awaiting.contains_key(&space)) {
+                continue;
+            }
+            let peers: Vec<P> = self.peers.keys().copied().collect();
+            if peers.is_empty() {
+                continue;
+            }
+            self.turn = self.turn.wrapping_add(1);
+            let peer = peers[self.turn % peers.len()];
+            self.start_round(peer, space, now);
+        }
+    }
+
+    fn start_round(&mut self, peer: P, space: SpaceId, now: u64) {
+        let Some(held) = self.spaces.get(&space) else {
+            return;
+        };
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        // The digest alone when the peer was last seen holding the same.
+        let agreed = state.digests.get(&space) == Some(&held.digest);
+        let message = SyncMessage::Summary {
+            space,
+            digest: held.digest,
+            vv: (!agreed).then(|| pack(&held.vv).into()),
+            reply: true,
+        };
+        state.awaiting.insert(space, now + self.config.timeout_ms);
+        self.out.push_back(Output::Send { peer, message });
+    }
+
+    /// A message from `peer` arrived.
+    pub fn handle_message(&mut self, peer: P, bytes: &[u8], now: u64) {
+        if !self.peers.contains_key(&peer) {
+            return;
+        }
+        let message = match SyncMessage::decode(bytes) {
+            Ok(m) => m,
+            Err(_) => return self.blame(peer, 1, now),
+        };
+        let space = message.space();
+        let Some(held) = self.spaces.get(&space) else {
+            // Not a space this node syncs.
+            return;
+        };
+        let ours = held.digest;
+        match message {
+            SyncMessage::Summary {
+                digest, vv, reply, ..
+            } => {
+                if let Some(state) = self.peers.get_mut(&peer) {
+                    state.digests.insert(space, digest);
+                    if digest == ours {
+                        state.awaiting.remove(&space);
+                    }
+                }
+                match vv {
+                    Some(packed) => match unpack(&packed, &self.spaces[&space].vv) {
+                        Ok(theirs) => self.answer(peer, space, theirs, reply),
+                        Err(_) => self.blame(peer, 1, now),
+                    },
+                    // They think we agree; we do not: show our vector.
+                    None if digest != ours => self.send_vector(peer, space, true),
+                    None => {}
+                }
+            }
+            SyncMessage::Ops { ops, more, .. } => {
+                let blocks = ops.into_iter().map(ByteBuf::into_vec).collect();
+                self.out.push_back(Output::Ingest {
+                    peer,
+                    space,
+                    blocks,
+                    more,
+                });
+            }
+            SyncMessage::Push { op, .. } => {
+                self.out.push_back(Output::Ingest {
+                    peer,
+                    space,
+                    blocks: vec![op.into_vec()],
+                    more: false,
+                });
+            }
+        }
+    }
+
+    /// Answers a peer's vector: the ops it lacks, and ours if it holds ops
+    /// we lack and asked for a reply.
+    fn answer(&mut self, peer: P, space: SpaceId, theirs: Resolved, reply: bool) {
+        let held = &self.spaces[&space];
+        if ahead(&held.vv, &theirs.known) {
+            self.out.push_back(Output::Fetch {
+                peer,
+                space,
+                theirs: theirs.known.clone(),
+                max_bytes: self.config.batch_bytes,
+            });
+        }
+        if reply && (theirs.unknown || ahead(&theirs.known, &held.vv)) {
+            self.send_vector(peer, space, false);
+        }
+    }
+
+    /// Sends `peer` this node's full vector for `space`.
+    fn send_vector(&mut self, peer: P, space: SpaceId, reply: bool) {
+        let held = &self.spaces[&space];
+        let message = SyncMessage::Summary {
+            space,
+            digest: held.digest,
+            vv: Some(pack(&held.vv).into()),
+            reply,
+        };
+        self.out.push_back(Output::Send { peer, message });
+    }
+
+    /// The driver read what `peer` lacks in `space`.
+    pub fn handle_fetched(&mut self, peer: P, space: SpaceId, blocks: Vec<Vec<u8>>, more: bool) {
+        if blocks.is_empty() || !self.peers.contains_key(&peer) {
+            return;
+        }
+        let ops = blocks.into_iter().map(ByteBuf::from).collect();
+        self.out.push_back(Output::Send {
+            peer,
+            message: SyncMessage::Ops { space, ops, more },
+        });
+    }
+
+    /// The driver ingested what `peer` sent in `space`: this node now holds
+    /// `vv`, and `invalid` of the ops failed validation. `more` is what the
+    /// [`Output::Ingest`] said.
+    pub fn handle_ingested(
+        &mut self,
+        peer: P,
+        space: SpaceId,
+        vv: VersionVector,
+        invalid: usize,
+        more: bool,
+        now: u64,
+    ) {
+        self.handle_holdings(space, vv);
+        if invalid > 0 {
+            self.blame(peer, invalid, now);
+        }
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        state.awaiting.remove(&space);
+        if more {
+            // Continue: the peer answers the fresh vector with the next batch.
+            state.digests.remove(&space);
+            self.start_round(peer, space, now);
+        }
+    }
+
+    fn blame(&mut self, peer: P, count: usize, now: u64) {
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        state.invalid = state
+            .invalid
+            .saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        if state.invalid > self.config.max_invalid {
+            self.peers.remove(&peer);
+            self.banned.insert(peer, now + self.config.ban_ms);
+            self.out.push_back(Output::Disconnect {
+                peer,
+                reason: "sent too many invalid ops".into(),
+            });
+        }
+    }
+
+    /// The peers connected now.
+    pub fn peers(&self) -> impl Iterator<Item = &P> {
+        self.peers.keys()
+    }
+}
+
+/// Whether `a` holds some op that `b` does not.
+pub fn ahead(a: &VersionVector, b: &VersionVector) -> bool {
+    a.iter()
+        .any(|(author, top)| b.get(author).is_none_or(|t| t < *top))
+}

@@ -1,0 +1,192 @@
+//! The sync machine on its own: two machines wired by hand, no network.
+
+use hearth_core::{Keypair, SpaceId, VersionVector};
+use hearth_net::sync::{Config, Output, Resolved, Sync, SyncMessage, WireError, pack, unpack};
+
+fn space() -> SpaceId {
+    SpaceId::from_bytes([5; 32])
+}
+
+fn vv(entries: &[(u8, u64)]) -> VersionVector {
+    let mut vv = VersionVector::new();
+    for (seed, seq) in entries {
+        vv.observe(Keypair::from_seed(&[*seed; 32]).did(), *seq);
+    }
+    vv
+}
+
+/// Drains a machine's outputs.
+fn drain(m: &mut Sync<u8>) -> Vec<Output<u8>> {
+    std::iter::from_fn(|| m.poll_output()).collect()
+}
+
+fn sent(outputs: &[Output<u8>]) -> Vec<(u8, SyncMessage)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send { peer, message } => Some((*peer, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn in_steady_state_only_a_digest_goes_out_and_nothing_comes_back() {
+    let (mut a, mut b) = (Sync::new(Config::default()), Sync::new(Config::default()));
+    let held = vv(&[(1, 3), (2, 7)]);
+    a.handle_holdings(space(), held.clone());
+    b.handle_holdings(space(), held);
+    a.handle_connected(2u8, 0);
+    b.handle_connected(1u8, 0);
+    // First contact: full vectors both ways, no ops asked.
+    let first_a = sent(&drain(&mut a));
+    let first_b = sent(&drain(&mut b));
+    assert!(matches!(
+        first_a[0].1,
+        SyncMessage::Summary { vv: Some(_), .. }
+    ));
+    b.handle_message(1, &first_a[0].1.encode(), 1);
+    a.handle_message(2, &first_b[0].1.encode(), 1);
+    assert!(
+        drain(&mut b).is_empty(),
+        "equal holdings: nothing to answer"
+    );
+    assert!(drain(&mut a).is_empty());
+    // Later rounds: the digest alone, and silence.
+    a.handle_tick(10_000);
+    let round = sent(&drain(&mut a));
+    assert_eq!(round.len(), 1, "{round:?}");
+    let SyncMessage::Summary { vv: None, .. } = &round[0].1 else {
+        panic!("expected a digest-only summary, got {:?}", round[0].1);
+    };
+    assert!(round[0].1.encode().len() < 128);
+    b.handle_message(1, &round[0].1.encode(), 10_001);
+    assert!(drain(&mut b).is_empty());
+}
+
+#[test]
+fn a_behind_peer_is_sent_what_it_lacks_and_asked_for_what_it_has() {
+    let (mut a, mut b) = (Sync::new(Config::default()), Sync::new(Config::default()));
+    a.handle_holdings(space(), vv(&[(1, 5), (2, 1)]));
+    b.handle_holdings(space(), vv(&[(1, 2), (3, 0)]));
+    b.handle_connected(1u8, 0);
+    let summary = sent(&drain(&mut b)).remove(0).1;
+    a.handle_connected(2u8, 0);
+    drain(&mut a);
+    a.handle_message(2, &summary.encode(), 1);
+    let out = drain(&mut a);
+    // Fetch for b: author 1 beyond 2, all of author 2.
+    let Some(Output::Fetch { theirs, .. }) = out.iter().find(|o| matches!(o, Output::Fetch { .. }))
+    else {
+        panic!("no fetch in {out:?}");
+    };
+    assert_eq!(theirs, &vv(&[(1, 2)]));
+    // And a's own vector back, since b holds author 3 that a lacks.
+    assert!(sent(&out).iter().any(|(p, m)| *p == 2
+        && matches!(
+            m,
+            SyncMessage::Summary {
+                vv: Some(_),
+                reply: false,
+                ..
+            }
+        )));
+}
+
+#[test]
+fn a_peer_sending_garbage_is_cut_off_and_refused_for_a_while() {
+    let config = Config {
+        max_invalid: 2,
+        ban_ms: 1_000,
+        ..Config::default()
+    };
+    let mut a = Sync::new(config);
+    a.handle_holdings(space(), vv(&[(1, 0)]));
+    a.handle_connected(9u8, 0);
+    drain(&mut a);
+    for t in 0..3 {
+        a.handle_message(9, b"\xff\x00 not a message", t);
+    }
+    let out = drain(&mut a);
+    assert!(
+        matches!(out.last(), Some(Output::Disconnect { peer: 9, .. })),
+        "{out:?}"
+    );
+    assert_eq!(a.peers().count(), 0);
+    a.handle_connected(9, 500);
+    assert!(matches!(
+        drain(&mut a).as_slice(),
+        [Output::Disconnect { peer: 9, .. }]
+    ));
+    a.handle_connected(9, 2_000);
+    assert_eq!(a.peers().count(), 1, "the ban expires");
+}
+
+#[test]
+fn ops_from_a_peer_go_to_ingest_and_more_continues_the_sync() {
+    let mut a = Sync::new(Config::default());
+    a.handle_holdings(space(), vv(&[]));
+    a.handle_connected(4u8, 0);
+    drain(&mut a);
+    let batch = SyncMessage::Ops {
+        space: space(),
+        ops: vec![vec![1, 2, 3].into()],
+        more: true,
+    };
+    a.handle_message(4, &batch.encode(), 1);
+    let out = drain(&mut a);
+    assert!(
+        matches!(&out[..], [Output::Ingest { peer: 4, more: true, blocks, .. }] if blocks == &vec![vec![1, 2, 3]])
+    );
+    a.handle_ingested(4, space(), vv(&[(1, 0)]), 0, true, 2);
+    let next = sent(&drain(&mut a));
+    assert!(
+        matches!(&next[..], [(4, SyncMessage::Summary { vv: Some(_), .. })]),
+        "{next:?}"
+    );
+}
+
+#[test]
+fn packed_vectors_resolve_against_known_authors() {
+    let ours = vv(&[(1, 4), (2, 9)]);
+    let theirs = vv(&[(1, 2), (7, 3)]);
+    let packed = pack(&theirs);
+    assert_eq!(packed.len(), 2 * (8 + 1));
+    let resolved = unpack(&packed, &ours).expect("reads");
+    assert_eq!(
+        resolved,
+        Resolved {
+            known: vv(&[(1, 2)]),
+            unknown: true
+        }
+    );
+    assert!(matches!(
+        unpack(&packed[..5], &ours),
+        Err(WireError::Malformed(_))
+    ));
+}
+
+/// The wire format, pinned: a change here is a protocol change.
+#[test]
+fn messages_have_a_fixed_encoding() {
+    let summary = SyncMessage::Summary {
+        space: space(),
+        digest: [7; 32],
+        vv: Some(vec![0xaa; 9].into()),
+        reply: true,
+    };
+    let bytes = summary.encode();
+    assert_eq!(
+        hex(&bytes),
+        "a16773756d6d617279a462767649aaaaaaaaaaaaaaaaaa657265706c79f5657370616365582005050505050505050505050505050505050505050505050505050505050505056664696765737458200707070707070707070707070707070707070707070707070707070707070707"
+    );
+    assert_eq!(SyncMessage::decode(&bytes).expect("decodes"), summary);
+    assert!(matches!(
+        SyncMessage::decode(&vec![0; 2 << 20]),
+        Err(WireError::TooLarge(_))
+    ));
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
