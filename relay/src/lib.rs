@@ -8,6 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
+mod key;
+pub use key::load_or_create_key;
+
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};

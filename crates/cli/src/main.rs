@@ -18,6 +18,7 @@ use hearth_store::suite::run_ready;
 use hearth_store::{MemoryStore, RedbStore, Store};
 
 mod identity_file;
+mod sync;
 
 #[derive(Parser)]
 #[command(name = "hearth", version, about = "A Hearth node on the command line")]
@@ -47,6 +48,21 @@ enum Command {
     },
     /// What the node holds.
     Status,
+    /// Exchange ops with peers (a community relay) until in step.
+    Sync {
+        /// A peer to dial: a relay's multiaddr ending in `/p2p/<peer id>`.
+        #[arg(long = "relay", required = true)]
+        relays: Vec<hearth_net::p2p::Multiaddr>,
+        /// Also sync (join) this space, beyond those already held.
+        #[arg(long = "space")]
+        spaces: Vec<SpaceId>,
+        /// Keep running and syncing instead of stopping once in step.
+        #[arg(long)]
+        watch: bool,
+        /// Give up after this many seconds (without --watch).
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +183,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Space(cmd) => space(&open_node(&dir)?, cmd)?,
         Command::Op(cmd) => return op(&open_node(&dir)?, cmd),
         Command::Verify { file } => return verify(&file),
+        Command::Sync {
+            relays,
+            spaces,
+            watch,
+            timeout,
+        } => {
+            let request = sync::Request {
+                peers: relays,
+                spaces,
+                watch,
+                timeout: std::time::Duration::from_secs(timeout),
+            };
+            sync::run(&open_node(&dir)?, &dir, request)?;
+        }
         Command::Status => {
             let node = open_node(&dir)?;
             let c = run_ready(node.counts())?;

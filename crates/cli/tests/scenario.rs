@@ -1,30 +1,9 @@
 //! The `hearth` CLI as a script would use it: two members on two data
 //! directories exchanging a space through CAR files, and offline checks.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn hearth(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hearth"))
-        .args(args)
-        .env("HEARTH_DIR", dir)
-        .output()
-        .expect("run hearth")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = hearth(dir, args);
-    assert!(
-        out.status.success(),
-        "hearth {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf8")
-        .trim()
-        .to_owned()
-}
+use common::{hearth, ok};
 
 #[test]
 fn two_members_share_a_space_through_car_files() {

@@ -47,11 +47,30 @@ fn in_steady_state_only_a_digest_goes_out_and_nothing_comes_back() {
     ));
     b.handle_message(1, &first_a[0].1.encode(), 1);
     a.handle_message(2, &first_b[0].1.encode(), 1);
-    assert!(
-        drain(&mut b).is_empty(),
-        "equal holdings: nothing to answer"
-    );
-    assert!(drain(&mut a).is_empty());
+    // Equal holdings: each answers with its digest alone ("the same"), and
+    // that answer needs none.
+    let agree_b = sent(&drain(&mut b));
+    let agree_a = sent(&drain(&mut a));
+    for agree in [&agree_a, &agree_b] {
+        assert!(
+            matches!(
+                &agree[..],
+                [(
+                    _,
+                    SyncMessage::Summary {
+                        vv: None,
+                        reply: false,
+                        ..
+                    }
+                )]
+            ),
+            "{agree:?}"
+        );
+    }
+    a.handle_message(2, &agree_b[0].1.encode(), 2);
+    b.handle_message(1, &agree_a[0].1.encode(), 2);
+    assert!(drain(&mut a).is_empty() && drain(&mut b).is_empty());
+    assert!(a.agrees(&2, &space()) && b.agrees(&1, &space()));
     // Later rounds: the digest alone, and silence.
     a.handle_tick(10_000);
     let round = sent(&drain(&mut a));

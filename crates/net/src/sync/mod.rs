@@ -308,8 +308,19 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                 max_bytes: self.config.batch_bytes,
             });
         }
-        if reply && (theirs.unknown || ahead(&theirs.known, &held.vv)) {
+        let behind = theirs.unknown || ahead(&theirs.known, &held.vv);
+        if reply && behind {
             self.send_vector(peer, space, false);
+        } else if reply && !ahead(&held.vv, &theirs.known) {
+            // The same holdings: say so (the digest alone), so the peer
+            // knows the round is over and stops sending its vector.
+            let message = SyncMessage::Summary {
+                space,
+                digest: held.digest,
+                vv: None,
+                reply: false,
+            };
+            self.out.push_back(Output::Send { peer, message });
         }
     }
 
@@ -384,6 +395,15 @@ impl<P: Copy + Ord + Debug> Sync<P> {
     /// The peers connected now.
     pub fn peers(&self) -> impl Iterator<Item = &P> {
         self.peers.keys()
+    }
+
+    /// Whether `peer` was last seen holding exactly what this node holds in
+    /// `space`, with no round of ours waiting for it.
+    pub fn agrees(&self, peer: &P, space: &SpaceId) -> bool {
+        let (Some(state), Some(held)) = (self.peers.get(peer), self.spaces.get(space)) else {
+            return false;
+        };
+        state.digests.get(space) == Some(&held.digest) && !state.awaiting.contains_key(space)
     }
 }
 
