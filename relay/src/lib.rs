@@ -7,6 +7,7 @@
 //! service worker may control the whole origin (`Service-Worker-Allowed: /`).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 mod key;
 pub use key::load_or_create_key;
@@ -28,14 +29,31 @@ pub struct Health {
     pub version: &'static str,
 }
 
-/// The relay's HTTP routes, serving the built web app from `web_dir`.
-pub fn router(web_dir: &Path) -> Router {
+/// The relay's peer-to-peer addresses, as `/p2p` tells the web app (so a
+/// member needs only the page's URL to reach the relay).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Peer {
+    /// Full multiaddrs, each ending in `/p2p/<peer id>`.
+    pub addrs: Vec<String>,
+}
+
+/// The relay's addresses, filled in as its listeners come up.
+pub type SharedPeer = Arc<RwLock<Peer>>;
+
+/// The relay's HTTP routes, serving the built web app from `web_dir`, and
+/// the relay's peer addresses at `/p2p`.
+pub fn router(web_dir: &Path, peer: SharedPeer) -> Router {
     let index = web_dir.join("index.html");
     let files = ServeDir::new(web_dir).fallback(ServeFile::new(index));
     Router::new()
         .route("/health", get(health))
+        .route("/p2p", get(move || p2p(peer.clone())))
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
+}
+
+async fn p2p(peer: SharedPeer) -> Json<Peer> {
+    Json(peer.read().map(|p| p.clone()).unwrap_or_default())
 }
 
 async fn health() -> Json<Health> {

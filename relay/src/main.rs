@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -33,6 +34,10 @@ struct Args {
     /// A space this relay hosts: it keeps every op of it (repeat for several).
     #[arg(long = "host")]
     hosts: Vec<SpaceId>,
+    /// Host every space members sync with this relay (a community's own
+    /// relay, where everyone who reaches it is a member).
+    #[arg(long)]
+    host_all: bool,
 }
 
 fn main() -> Result<()> {
@@ -60,7 +65,7 @@ fn main() -> Result<()> {
         .build()?;
     runtime.block_on(async move {
         let node = Node::open(store, None, Box::new(SystemEnv)).await?;
-        serve(args, web_dir, &data_dir, &node, key).await
+        serve(args, web_dir, &data_dir, Rc::new(node), key).await
     })
 }
 
@@ -68,25 +73,27 @@ async fn serve(
     args: Args,
     web_dir: PathBuf,
     data_dir: &Path,
-    node: &Node<RedbStore>,
+    node: Rc<Node<RedbStore>>,
     key: identity::Keypair,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let router = hearth_relay::router(&web_dir);
+    let peer = hearth_relay::SharedPeer::default();
+    let router = hearth_relay::router(&web_dir, peer.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let options = Options {
         listen: args.p2p_listen,
         relay_server: true,
+        host_all: args.host_all,
         ..Options::default()
     };
     let mut network = Network::start(node, key, options).await?;
     for space in args.hosts {
         network.host(space).await?;
     }
-    let peer = network.peer_id();
+    let id = network.peer_id();
     println!("Hearth is running: open http://{addr}/");
     eprintln!(
         "serving {} (health: http://{addr}/health), replica in {}; Ctrl-C stops",
@@ -97,7 +104,11 @@ async fn serve(
     let running = network.run_until(
         |status| {
             for a in &status.listening[announced..] {
-                println!("Hearth relay peer: {a}/p2p/{peer}");
+                let full = format!("{a}/p2p/{id}");
+                println!("Hearth relay peer: {full}");
+                if let Ok(mut p) = peer.write() {
+                    p.addrs.push(full);
+                }
             }
             announced = status.listening.len();
             false

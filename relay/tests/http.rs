@@ -28,7 +28,7 @@ fn site() -> tempfile::TempDir {
 
 async fn get(dir: &std::path::Path, path: &str) -> axum::response::Response {
     let request = Request::get(path).body(Body::empty()).expect("request");
-    hearth_relay::router(dir)
+    hearth_relay::router(dir, Default::default())
         .oneshot(request)
         .await
         .expect("response")

@@ -195,7 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 watch,
                 timeout: std::time::Duration::from_secs(timeout),
             };
-            sync::run(&open_node(&dir)?, &dir, request)?;
+            sync::run(open_node(&dir)?, request)?;
         }
         Command::Status => {
             let node = open_node(&dir)?;

@@ -1,7 +1,7 @@
 //! `hearth sync`: dial peers (a community relay) and exchange ops until
 //! this node and a peer hold the same, or keep watching.
 
-use std::path::Path;
+use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -18,7 +18,7 @@ pub struct Request {
     pub timeout: Duration,
 }
 
-pub fn run(node: &Node<RedbStore>, _dir: &Path, request: Request) -> Result<()> {
+pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,7 +31,7 @@ pub fn run(node: &Node<RedbStore>, _dir: &Path, request: Request) -> Result<()> 
             dial: request.peers,
             ..Options::default()
         };
-        let mut network = Network::start(node, key, options).await?;
+        let mut network = Network::start(Rc::new(node), key, options).await?;
         for space in request.spaces {
             network.host(space).await?;
         }

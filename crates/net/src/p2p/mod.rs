@@ -1,5 +1,5 @@
-//! The libp2p side: one composed behaviour for members and relays, and (on
-//! native) a runner that carries the sync machine over it.
+//! The libp2p side: one composed behaviour for members and relays, and a
+//! runner that carries the sync machine over it, natively and in the browser.
 //!
 //! - Sync messages travel as requests of the `/hearth/sync/1`
 //!   request-response protocol (CBOR-framed bytes, each a DAG-CBOR
@@ -11,10 +11,9 @@
 //!   runs the circuit relay v2 server (limits raised far above the defaults
 //!   so a sync is never cut off), members its client.
 
-#[cfg(not(target_arch = "wasm32"))]
 mod run;
-#[cfg(not(target_arch = "wasm32"))]
-pub use run::{Network, NetworkError, Options, Status};
+mod transport;
+pub use run::{Command, Network, NetworkError, Options, Status};
 
 pub use libp2p::{Multiaddr, PeerId, identity};
 

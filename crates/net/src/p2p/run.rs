@@ -1,19 +1,23 @@
-//! Carries the sync machine over a libp2p swarm (native, tokio).
+//! Carries the sync machine over a libp2p swarm. The same loop runs on
+//! tokio (CLI, relay) and in the browser: timers are `futures-timer`,
+//! time is `web-time`; only the transports differ (`super::transport`).
 
-use std::time::{Duration, Instant};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
 
-use futures::StreamExt;
+use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt};
+use futures_timer::Delay;
 use hearth_core::{SpaceId, VersionVector};
-use hearth_node::{Node, NodeError};
+use hearth_node::{Change, Node, NodeError};
 use hearth_store::Store;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{
-    Multiaddr, PeerId, Swarm, SwarmBuilder, gossipsub, identity, noise, request_response, tcp,
-    yamux,
-};
+use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identity, request_response};
 use serde_bytes::ByteBuf;
+use web_time::Instant;
 
-use super::{Behaviour, BehaviourEvent, topic};
+use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
 use crate::sync::{Config, Output, Sync, SyncMessage};
 
@@ -26,6 +30,8 @@ pub struct Options {
     pub dial: Vec<Multiaddr>,
     /// Run the circuit relay v2 server (a community relay).
     pub relay_server: bool,
+    /// Host every space a peer syncs with this one (a community's relay).
+    pub host_all: bool,
 }
 
 /// Why the network stopped.
@@ -70,50 +76,38 @@ impl Status {
     }
 }
 
+/// Asks a running network to do something.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Sync this space too.
+    Host(SpaceId),
+    /// Dial this peer.
+    Dial(Multiaddr),
+}
+
 /// A node on the network.
-pub struct Network<'a, S: Store> {
-    node: &'a Node<S>,
+pub struct Network<S: Store> {
+    node: Rc<Node<S>>,
     swarm: Swarm<Behaviour>,
     sync: Sync<PeerId>,
     started: Instant,
     listening: Vec<Multiaddr>,
+    /// What the node committed since the loop last looked.
+    changes: Rc<RefCell<Vec<Change>>>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    commander: mpsc::UnboundedSender<Command>,
 }
 
-impl<'a, S: Store> Network<'a, S> {
+impl<S: Store> Network<S> {
     /// Starts a network for `node` with the libp2p identity `key`: TCP and
     /// QUIC and WebSocket, noise, yamux, the relay client; listens and dials
     /// as `options` say, and syncs every space the node holds.
     pub async fn start(
-        node: &'a Node<S>,
+        node: Rc<Node<S>>,
         key: identity::Keypair,
         options: Options,
     ) -> Result<Self, NetworkError> {
-        let transport = |e: &dyn std::fmt::Display| NetworkError::Transport(e.to_string());
-        let relay_server = options.relay_server;
-        let mut swarm = SwarmBuilder::with_existing_identity(key)
-            .with_tokio()
-            .with_tcp(
-                tcp::Config::default(),
-                noise::Config::new,
-                yamux::Config::default,
-            )
-            .map_err(|e| transport(&e))?
-            .with_quic()
-            .with_dns()
-            .map_err(|e| transport(&e))?
-            .with_websocket(noise::Config::new, yamux::Config::default)
-            .await
-            .map_err(|e| transport(&e))?
-            .with_relay_client(noise::Config::new, yamux::Config::default)
-            .map_err(|e| transport(&e))?
-            .with_behaviour(|key, client| {
-                Behaviour::new(key, relay_server, Some(client)).map_err(|e| {
-                    Box::new(e) as Box<dyn std::error::Error + Send + std::marker::Sync>
-                })
-            })
-            .map_err(|e| transport(&e))?
-            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
-            .build();
+        let mut swarm = transport::swarm(key, options.relay_server).await?;
         let bad = |addr: &Multiaddr, e: &dyn std::fmt::Display| NetworkError::Address {
             addr: addr.clone(),
             reason: e.to_string(),
@@ -124,17 +118,33 @@ impl<'a, S: Store> Network<'a, S> {
         for addr in &options.dial {
             swarm.dial(addr.clone()).map_err(|e| bad(addr, &e))?;
         }
+        let changes: Rc<RefCell<Vec<Change>>> = Rc::default();
+        let seen = changes.clone();
+        node.subscribe(move |change| seen.borrow_mut().push(change.clone()));
+        let (commander, commands) = mpsc::unbounded();
+        let config = Config {
+            host_all: options.host_all,
+            ..Config::default()
+        };
         let mut network = Network {
-            node,
+            node: node.clone(),
             swarm,
-            sync: Sync::new(Config::default()),
+            sync: Sync::new(config),
             started: Instant::now(),
             listening: Vec::new(),
+            changes,
+            commands,
+            commander,
         };
         for view in node.spaces() {
             network.host(view.id).await?;
         }
         Ok(network)
+    }
+
+    /// A handle that sends [`Command`]s to this network while it runs.
+    pub fn commander(&self) -> mpsc::UnboundedSender<Command> {
+        self.commander.clone()
     }
 
     fn now(&self) -> u64 {
@@ -161,13 +171,6 @@ impl<'a, S: Store> Network<'a, S> {
             .gossipsub
             .subscribe(&topic(&space));
         Ok(())
-    }
-
-    /// This node wrote `op` in `space`: publish it.
-    pub async fn published(&mut self, space: SpaceId, op: Vec<u8>) -> Result<(), NetworkError> {
-        let vv = self.holdings(&space).await?;
-        self.sync.handle_local_op(space, op, vv);
-        self.flush().await
     }
 
     /// The local peer id.
@@ -200,29 +203,76 @@ impl<'a, S: Store> Network<'a, S> {
         mut done: impl FnMut(&Status) -> bool,
         limit: Option<Duration>,
     ) -> Result<Status, NetworkError> {
-        let deadline = limit.map(|l| tokio::time::Instant::now() + l);
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let deadline = limit.map(|l| Instant::now() + l);
+        let tick = Duration::from_millis(250);
+        let mut next_tick = Instant::now();
         loop {
+            self.take_changes().await?;
             let status = self.status();
             if done(&status) {
                 return Ok(status);
             }
-            let until = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d).await,
-                    None => std::future::pending().await,
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return Err(NetworkError::Timeout(limit.unwrap_or_default()));
+            }
+            if now >= next_tick {
+                next_tick = now + tick;
+                let ms = self.now();
+                self.sync.handle_tick(ms);
+            } else {
+                let wait = next_tick - now;
+                let wait = deadline.map_or(wait, |d| wait.min(d - now));
+                futures::select! {
+                    event = self.swarm.select_next_some() => self.on_event(event),
+                    command = self.commands.select_next_some() => self.on_command(command).await?,
+                    () = Delay::new(wait).fuse() => {}
                 }
-            };
-            tokio::select! {
-                event = self.swarm.select_next_some() => self.on_event(event),
-                _ = tick.tick() => {
-                    let now = self.now();
-                    self.sync.handle_tick(now);
-                }
-                () = until => return Err(NetworkError::Timeout(limit.unwrap_or_default())),
             }
             self.flush().await?;
         }
+    }
+
+    async fn on_command(&mut self, command: Command) -> Result<(), NetworkError> {
+        match command {
+            Command::Host(space) => self.host(space).await,
+            Command::Dial(addr) => {
+                self.swarm
+                    .dial(addr.clone())
+                    .map_err(|e| NetworkError::Address {
+                        addr,
+                        reason: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    /// Keeps the machine's holdings current with what the node committed,
+    /// and publishes the node's own new ops.
+    async fn take_changes(&mut self) -> Result<(), NetworkError> {
+        let changes = std::mem::take(&mut *self.changes.borrow_mut());
+        let me = self.node.identity().map(|k| k.did());
+        for change in changes {
+            for space in &change.spaces {
+                let vv = self.holdings(space).await?;
+                self.sync.handle_holdings(*space, vv);
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .subscribe(&topic(space));
+            }
+            for id in &change.accepted {
+                let Some(op) = self.node.store().op(id).await.map_err(NodeError::from)? else {
+                    continue;
+                };
+                if Some(op.meta.author) == me {
+                    let vv = self.holdings(&op.meta.space).await?;
+                    self.sync.handle_local_op(op.meta.space, op.bytes, vv);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -270,7 +320,7 @@ impl<'a, S: Store> Network<'a, S> {
     /// onto the swarm.
     async fn flush(&mut self) -> Result<(), NetworkError> {
         let now = self.now();
-        for output in driver::step(self.node, &mut self.sync, now).await? {
+        for output in driver::step(&self.node, &mut self.sync, now).await? {
             match output {
                 Output::Send { peer, message } => {
                     let bytes = ByteBuf::from(message.encode());
@@ -290,6 +340,13 @@ impl<'a, S: Store> Network<'a, S> {
                 }
                 Output::Disconnect { peer, .. } => {
                     let _ = self.swarm.disconnect_peer_id(peer);
+                }
+                Output::Hosting { space } => {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .gossipsub
+                        .subscribe(&topic(&space));
                 }
                 Output::Fetch { .. } | Output::Ingest { .. } => {
                     unreachable!("the driver answers these")

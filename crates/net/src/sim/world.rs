@@ -248,6 +248,7 @@ impl World {
                         s.handle_disconnected(peer);
                     }
                 }
+                Output::Hosting { .. } => {}
                 Output::Fetch { .. } | Output::Ingest { .. } => {
                     unreachable!("the driver answers these")
                 }

@@ -46,6 +46,9 @@ pub struct Config {
     pub max_invalid: u32,
     /// How long a disconnected offender is refused, in ms.
     pub ban_ms: u64,
+    /// Sync any space a peer brings up, not only those this node holds (a
+    /// community's relay).
+    pub host_all: bool,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             batch_bytes: MAX_BATCH_BYTES,
             max_invalid: 16,
             ban_ms: 10 * 60 * 1_000,
+            host_all: false,
         }
     }
 }
@@ -100,6 +104,12 @@ pub enum Output<P> {
         blocks: Vec<Vec<u8>>,
         /// Whether the sender holds more (ask again after ingesting).
         more: bool,
+    },
+    /// This node now syncs `space` too (a peer brought it up and the
+    /// machine hosts every space): listen on its topic.
+    Hosting {
+        /// The space.
+        space: SpaceId,
     },
     /// Close the connection to `peer`.
     Disconnect {
@@ -251,11 +261,14 @@ impl<P: Copy + Ord + Debug> Sync<P> {
             Err(_) => return self.blame(peer, 1, now),
         };
         let space = message.space();
-        let Some(held) = self.spaces.get(&space) else {
-            // Not a space this node syncs.
-            return;
-        };
-        let ours = held.digest;
+        if !self.spaces.contains_key(&space) {
+            if !self.config.host_all {
+                return; // not a space this node syncs
+            }
+            self.handle_holdings(space, VersionVector::new());
+            self.out.push_back(Output::Hosting { space });
+        }
+        let ours = self.spaces[&space].digest;
         match message {
             SyncMessage::Summary {
                 digest, vv, reply, ..
