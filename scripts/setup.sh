@@ -31,6 +31,8 @@ if $web; then
     dpkg -s rust-web-llvm >/dev/null 2>&1 || need_apt+=(rust-web-llvm)
     dpkg -s lld-22 >/dev/null 2>&1 || need_apt+=(lld-22)
   fi
+  # The web build's post-build hook (web/strip-names.py).
+  have python3 || need_apt+=(python3)
 fi
 if $all; then
   have chromium || need_apt+=(chromium)

@@ -1,9 +1,10 @@
 // Shared pieces of the browser journeys: a relay serving the built web app on
 // a free loopback port, and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -12,16 +13,33 @@ mkdirSync(shots, { recursive: true });
 
 export const builtWebDir = process.env.HEARTH_WEB_DIR ?? resolve(root, 'web/dist');
 
-/** Starts hearth-relay on 127.0.0.1:0 and resolves to { url, stop }. */
-export function startRelay(webDir = builtWebDir) {
+/**
+ * Starts hearth-relay on free loopback ports, hosting every space members
+ * bring, and resolves to { url, stop, peerAddr(match) }: `peerAddr` waits for
+ * a peer-to-peer address whose text includes `match` (e.g. '/tcp/' or '/ws/').
+ */
+export function startRelay(webDir = builtWebDir, dataDir = mkdtempSync(join(tmpdir(), 'hearth-relay-'))) {
   const bin = process.env.HEARTH_RELAY_BIN ?? resolve(root, 'target/debug/hearth-relay');
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--web-dir', webDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(bin, [
+    '--listen', '127.0.0.1:0', '--web-dir', webDir, '--data-dir', dataDir, '--host-all',
+    '--p2p-listen', '/ip4/127.0.0.1/tcp/0/ws', '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
+  ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const waiters = [];
+  const peers = () => [...out.matchAll(/Hearth relay peer: (\S+)/g)].map((m) => m[1]);
+  const peerAddr = (match) => new Promise((ok) => {
+    const found = peers().find((a) => a.includes(match) && !a.includes('/ws/') === !match.includes('/ws'));
+    if (found) ok(found); else waiters.push({ match, ok });
+  });
   return new Promise((ok, fail) => {
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
+      for (const w of [...waiters]) {
+        const found = peers().find((a) => a.includes(w.match) && !a.includes('/ws/') === !w.match.includes('/ws'));
+        if (found) { waiters.splice(waiters.indexOf(w), 1); w.ok(found); }
+      }
       const m = out.match(/open (http:\/\/\S+)/);
-      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM') });
+      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM'), peerAddr, dataDir });
     });
     child.on('exit', (code) => fail(new Error(`relay exited with ${code}: ${out}`)));
   });

@@ -10,7 +10,7 @@ use hearth_store::{IdbStore, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::{keystore, tabs};
+use crate::{keystore, network, tabs};
 
 const DB_NAME: &str = "hearth";
 
@@ -78,6 +78,8 @@ struct Ui {
     progress: RwSignal<Option<(usize, usize)>>,
     /// The last import's outcome.
     imported: RwSignal<Option<String>>,
+    /// How the network stands, in words.
+    network: RwSignal<String>,
 }
 
 /// Starts the app: mounts it and opens the node.
@@ -97,6 +99,7 @@ fn App() -> impl IntoView {
         storage: RwSignal::new("checking…".into()),
         progress: RwSignal::new(None),
         imported: RwSignal::new(None),
+        network: RwSignal::new("not connected".into()),
     };
     spawn_local(boot(ui));
     view! {
@@ -117,7 +120,10 @@ fn App() -> impl IntoView {
                 Screen::Space(id) => view! { <SpacePage ui=ui id=id /> }.into_any(),
             }}
         </main>
-        <footer class="bar">"Storage: " {move || ui.storage.get()}</footer>
+        <footer class="bar">
+            <span>"Storage: " {move || ui.storage.get()}</span>
+            <span class="network" role="status">"Network: " {move || ui.network.get()}</span>
+        </footer>
     }
 }
 
@@ -174,7 +180,9 @@ async fn open_node(ui: Ui, identity: Option<Keypair>) {
                 tabs::announce_change();
                 spawn_local(redraw(ui));
             });
-            NODE.with(|n| *n.borrow_mut() = Some(Rc::new(node)));
+            let node = Rc::new(node);
+            NODE.with(|n| *n.borrow_mut() = Some(node.clone()));
+            spawn_local(network::connect(node, ui.network));
         }
         Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
     }
@@ -377,6 +385,7 @@ fn Home(ui: Ui) -> impl IntoView {
                 </For>
             </ul>
         </section>
+        <Join ui=ui />
         <Import ui=ui />
         <form class="card" on:submit=create>
             <h2>"Create a space"</h2>
@@ -387,6 +396,46 @@ fn Home(ui: Ui) -> impl IntoView {
             <button type="submit">"Create space"</button>
         </form>
     }
+}
+
+/// Joins a space by its id (another member shares it): the network fetches
+/// it, and it appears in the list once its first op has arrived.
+#[component]
+fn Join(ui: Ui) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(space) = text.get().trim().parse::<SpaceId>() else {
+            return ui
+                .error
+                .set(Some("That is not a space id (they start with b).".into()));
+        };
+        if network::join(space) {
+            ui.error.set(None);
+            text.set(String::new());
+            ui.imported
+                .set(Some(format!("Joining {}…", short_space(&space))));
+        } else {
+            ui.error.set(Some(
+                "Not connected to a relay, so the space cannot be fetched yet.".into(),
+            ));
+        }
+    };
+    view! {
+        <form class="card" on:submit=join>
+            <h2>"Join a space"</h2>
+            <label for="join-space">"Space id (another member can share it)"</label>
+            <input id="join-space" type="text" autocomplete="off" spellcheck="false"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button type="submit">"Join"</button>
+        </form>
+    }
+}
+
+fn short_space(space: &SpaceId) -> String {
+    let text = space.to_string();
+    format!("{}…", &text[..text.len().min(12)])
 }
 
 #[component]
@@ -428,7 +477,7 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
         <nav><button class="back" on:click=back>"← Your spaces"</button></nav>
         <section class="card" aria-labelledby="space-title">
             <h2 id="space-title">{move || ui.detail.get().name}</h2>
-            <p class="meta">"Space " <code>{id.to_string()}</code></p>
+            <p class="meta">"Space " <code class="space-id">{id.to_string()}</code></p>
             <h3>"Members"</h3>
             <ul class="members">
                 <For each=move || ui.detail.get().members key=|m| m.clone() let:m>

@@ -96,7 +96,14 @@ pub struct Network<S: Store> {
     changes: Rc<RefCell<Vec<Change>>>,
     commands: mpsc::UnboundedReceiver<Command>,
     commander: mpsc::UnboundedSender<Command>,
+    /// Peers to dial again whenever no peer is connected (a relay that
+    /// restarted, a network that came back).
+    redial: Vec<Multiaddr>,
+    last_dial: Instant,
 }
+
+/// How long a peer without connections waits before dialling again.
+const REDIAL: Duration = Duration::from_secs(3);
 
 impl<S: Store> Network<S> {
     /// Starts a network for `node` with the libp2p identity `key`: TCP and
@@ -135,6 +142,8 @@ impl<S: Store> Network<S> {
             changes,
             commands,
             commander,
+            redial: options.dial.clone(),
+            last_dial: Instant::now(),
         };
         for view in node.spaces() {
             network.host(view.id).await?;
@@ -220,6 +229,12 @@ impl<S: Store> Network<S> {
                 next_tick = now + tick;
                 let ms = self.now();
                 self.sync.handle_tick(ms);
+                if self.sync.peers().next().is_none() && now - self.last_dial >= REDIAL {
+                    self.last_dial = now;
+                    for addr in self.redial.clone() {
+                        let _ = self.swarm.dial(addr);
+                    }
+                }
             } else {
                 let wait = next_tick - now;
                 let wait = deadline.map_or(wait, |d| wait.min(d - now));

@@ -1,0 +1,106 @@
+//! This tab's node on the network: it reaches the community relay that
+//! served the page (the relay lists its addresses at `/p2p`) over WebSocket
+//! and syncs every space the node holds, or joins.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::mpsc::UnboundedSender;
+use hearth_core::SpaceId;
+use hearth_net::p2p::{Command, Multiaddr, Network, Options, Status, identity};
+use hearth_node::Node;
+use hearth_store::IdbStore;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+thread_local! {
+    static COMMANDS: RefCell<Option<UnboundedSender<Command>>> = const { RefCell::new(None) };
+}
+
+/// Connects and keeps syncing for as long as the page lives; `state` says
+/// how it stands, in words for the member.
+pub async fn connect(node: Rc<Node<IdbStore>>, state: RwSignal<String>) {
+    let addrs = match relay_addrs().await {
+        Ok(a) => a,
+        Err(e) => return state.set(format!("offline ({e})")),
+    };
+    let dial: Vec<Multiaddr> = addrs
+        .iter()
+        .filter(|a| a.contains("/ws/"))
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if dial.is_empty() {
+        return state.set("offline (the relay offers no WebSocket address)".into());
+    }
+    let options = Options {
+        dial,
+        ..Options::default()
+    };
+    let mut network =
+        match Network::start(node, identity::Keypair::generate_ed25519(), options).await {
+            Ok(n) => n,
+            Err(e) => return state.set(format!("offline ({e})")),
+        };
+    COMMANDS.with(|c| *c.borrow_mut() = Some(network.commander()));
+    state.set("connecting…".into());
+    let outcome = network
+        .run_until(
+            |status| {
+                let now = describe(status);
+                if state.get_untracked() != now {
+                    state.set(now);
+                }
+                false
+            },
+            None,
+        )
+        .await;
+    if let Err(e) = outcome {
+        state.set(format!("offline ({e})"));
+    }
+}
+
+fn describe(status: &Status) -> String {
+    if status.peers.is_empty() {
+        return "connecting to the relay…".into();
+    }
+    let behind = status
+        .spaces
+        .iter()
+        .filter(|(_, _, agreed)| !agreed)
+        .count();
+    match behind {
+        0 => "online · in step with the relay".into(),
+        n => format!("online · syncing {n} space(s)"),
+    }
+}
+
+/// Starts syncing `space` (joining it). False when the network is not up.
+pub fn join(space: SpaceId) -> bool {
+    COMMANDS.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|tx| tx.unbounded_send(Command::Host(space)).is_ok())
+    })
+}
+
+/// The relay's peer addresses, from the page's own origin.
+async fn relay_addrs() -> Result<Vec<String>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str("/p2p"))
+        .await
+        .map_err(|_| "the relay did not answer")?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("the relay answered {}", response.status()));
+    }
+    let json = JsFuture::from(response.json().map_err(|_| "no JSON")?)
+        .await
+        .map_err(|_| "bad JSON")?;
+    let addrs = js_sys::Reflect::get(&json, &"addrs".into()).map_err(|_| "no addresses")?;
+    Ok(js_sys::Array::from(&addrs)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect())
+}
