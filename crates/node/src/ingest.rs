@@ -96,14 +96,20 @@ struct Carry {
 }
 
 impl Carry {
-    fn of(chunk: &Chunk) -> Carry {
+    /// Moves what the chunk accepted out of its overlay (no copies: when
+    /// the store commits at once, the carry is simply dropped).
+    fn take(chunk: &mut Chunk) -> Carry {
         let mut overlay = Overlay::default();
-        for (meta, bytes) in &chunk.batch.ops {
-            overlay.metas.insert(meta.id, *meta);
-            overlay
-                .logs
-                .insert((meta.space, meta.author, meta.seq), meta.id);
-            overlay.blocks.insert(meta.id, bytes.clone());
+        for id in &chunk.report.accepted {
+            if let Some(meta) = chunk.overlay.metas.remove(id) {
+                overlay
+                    .logs
+                    .insert((meta.space, meta.author, meta.seq), *id);
+                overlay.metas.insert(*id, meta);
+            }
+            if let Some(bytes) = chunk.overlay.blocks.remove(id) {
+                overlay.blocks.insert(*id, bytes);
+            }
         }
         Carry {
             overlay,
@@ -161,11 +167,11 @@ impl<S: Store> Node<S> {
         while blocks.peek().is_some() {
             let raw: Vec<Vec<u8>> = blocks.by_ref().take(self.chunk).collect();
             done += raw.len();
-            let chunk = self.prepare_chunk(raw, carry).await?;
+            let mut chunk = self.prepare_chunk(raw, carry).await?;
             if let Some(previous) = in_flight.take() {
                 previous.land(self, &mut progress).await?;
             }
-            carry = Carry::of(&chunk);
+            carry = Carry::take(&mut chunk);
             let change = Change {
                 spaces: chunk.views.keys().copied().collect(),
                 accepted: chunk.report.accepted.clone(),

@@ -277,14 +277,18 @@ impl<S: Store> Network<S> {
                     .gossipsub
                     .subscribe(&topic(space));
             }
-            for id in &change.accepted {
-                let Some(op) = self.node.store().op(id).await.map_err(NodeError::from)? else {
+            // Authors from the metadata; blocks are read for own ops only.
+            let store = self.node.store();
+            let metas = store
+                .metas(&change.accepted)
+                .await
+                .map_err(NodeError::from)?;
+            for meta in metas.into_iter().flatten().filter(|m| Some(m.author) == me) {
+                let Some(op) = store.op(&meta.id).await.map_err(NodeError::from)? else {
                     continue;
                 };
-                if Some(op.meta.author) == me {
-                    let vv = self.holdings(&op.meta.space).await?;
-                    self.sync.handle_local_op(op.meta.space, op.bytes, vv);
-                }
+                let vv = self.holdings(&meta.space).await?;
+                self.sync.handle_local_op(meta.space, op.bytes, vv);
             }
         }
         Ok(())
