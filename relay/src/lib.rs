@@ -1,5 +1,6 @@
 //! The community relay's HTTP side: it serves the Hearth web app (the PWA a
-//! member opens) with the right types and caching, plus `/health`.
+//! member opens) with the right types and caching, plus `/health`, the
+//! relay's peer addresses at `/p2p` and Prometheus metrics at `/metrics`.
 //!
 //! Caching: the page (`index.html`), the service worker and the manifest are
 //! revalidated on every load so a new version is found at once; build outputs
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 mod key;
+mod metrics;
 pub use key::load_or_create_key;
+pub use metrics::Metrics;
 
 use axum::Router;
 use axum::extract::Request;
@@ -40,20 +43,32 @@ pub struct Peer {
 /// The relay's addresses, filled in as its listeners come up.
 pub type SharedPeer = Arc<RwLock<Peer>>;
 
-/// The relay's HTTP routes, serving the built web app from `web_dir`, and
-/// the relay's peer addresses at `/p2p`.
-pub fn router(web_dir: &Path, peer: SharedPeer) -> Router {
+/// The relay's HTTP routes, serving the built web app from `web_dir`, the
+/// relay's peer addresses at `/p2p` and its metrics at `/metrics`.
+pub fn router(web_dir: &Path, peer: SharedPeer, metrics: Arc<Metrics>) -> Router {
     let index = web_dir.join("index.html");
     let files = ServeDir::new(web_dir).fallback(ServeFile::new(index));
     Router::new()
         .route("/health", get(health))
         .route("/p2p", get(move || p2p(peer.clone())))
+        .route("/metrics", get(move || prometheus(metrics.clone())))
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
 }
 
 async fn p2p(peer: SharedPeer) -> Json<Peer> {
     Json(peer.read().map(|p| p.clone()).unwrap_or_default())
+}
+
+async fn prometheus(metrics: Arc<Metrics>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+        .into_response()
 }
 
 async fn health() -> Json<Health> {

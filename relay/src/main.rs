@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -81,7 +82,8 @@ async fn serve(
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let peer = hearth_relay::SharedPeer::default();
-    let router = hearth_relay::router(&web_dir, peer.clone());
+    let metrics = Arc::new(hearth_relay::Metrics::new(node.counts().await?.ops));
+    let router = hearth_relay::router(&web_dir, peer.clone(), metrics.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let options = Options {
         listen: args.p2p_listen,
@@ -103,6 +105,7 @@ async fn serve(
     let mut announced = 0;
     let running = network.run_until(
         |status| {
+            metrics.observe(status);
             for a in &status.listening[announced..] {
                 let full = format!("{a}/p2p/{id}");
                 println!("Hearth relay peer: {full}");

@@ -5,6 +5,12 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use std::sync::Arc;
+
+use hearth_core::{Keypair, SpaceId};
+use hearth_net::p2p::{PeerId, Status, Traffic};
+use hearth_relay::Metrics;
+
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
@@ -27,8 +33,16 @@ fn site() -> tempfile::TempDir {
 }
 
 async fn get(dir: &std::path::Path, path: &str) -> axum::response::Response {
+    get_with(dir, path, Arc::new(Metrics::new(0))).await
+}
+
+async fn get_with(
+    dir: &std::path::Path,
+    path: &str,
+    metrics: Arc<Metrics>,
+) -> axum::response::Response {
     let request = Request::get(path).body(Body::empty()).expect("request");
-    hearth_relay::router(dir, Default::default())
+    hearth_relay::router(dir, Default::default(), metrics)
         .oneshot(request)
         .await
         .expect("response")
@@ -79,4 +93,52 @@ async fn health_answers_json() {
     let body = health.into_body().collect().await.expect("body").to_bytes();
     let text = String::from_utf8(body.to_vec()).expect("utf8");
     assert!(text.contains("\"status\":\"ok\""), "{text}");
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
+#[tokio::test]
+async fn metrics_follow_the_network_in_prometheus_text() {
+    let site = site();
+    let metrics = Arc::new(Metrics::new(10));
+    let space = SpaceId::derive(Keypair::from_seed(&[3; 32]).did().public_key(), b"m");
+    let status = |ops: u64, bytes_in: u64, reservations: usize| Status {
+        peers: vec![PeerId::random(), PeerId::random()],
+        spaces: vec![(space, ops, true)],
+        listening: vec![],
+        traffic: Traffic {
+            bytes_in,
+            bytes_out: 7,
+            reservations,
+            circuits: 1,
+        },
+    };
+    metrics.observe(&status(25, 1000, 2));
+    metrics.observe(&status(40, 1500, 1));
+    let response = get_with(site.path(), "/metrics", metrics).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(header(&response, "content-type").starts_with("application/openmetrics-text"));
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let text = String::from_utf8(body.to_vec()).expect("utf8");
+    assert_eq!(metric(&text, "hearth_relay_peers"), 2.0);
+    assert_eq!(metric(&text, "hearth_relay_ops_stored"), 40.0);
+    // Counted from the 10 held at start.
+    assert_eq!(metric(&text, "hearth_relay_ops_ingested_total"), 30.0);
+    assert_eq!(
+        metric(&text, "hearth_relay_sync_received_bytes_total"),
+        1500.0
+    );
+    assert_eq!(metric(&text, "hearth_relay_reservations"), 1.0);
+    assert_eq!(metric(&text, "hearth_relay_circuits"), 1.0);
+    assert!(text.ends_with("# EOF\n"), "{text}");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -23,7 +23,10 @@ fn relay_bin() -> PathBuf {
 
 struct Relay {
     child: Child,
+    /// Its first peer-to-peer address.
     addr: String,
+    /// Its HTTP host:port.
+    http: String,
 }
 
 impl Drop for Relay {
@@ -58,16 +61,37 @@ fn relay(root: &Path, data: &Path, space: &str, port: u16) -> Relay {
     let mut relay = Relay {
         child,
         addr: String::new(),
+        http: String::new(),
     };
     let out = BufReader::new(relay.child.stdout.take().expect("stdout"));
     for line in out.lines() {
         let line = line.expect("relay output");
+        if let Some(url) = line.strip_prefix("Hearth is running: open http://") {
+            relay.http = url.trim_end_matches('/').to_owned();
+        }
         if let Some(addr) = line.strip_prefix("Hearth relay peer: ") {
             relay.addr = addr.to_owned();
             return relay;
         }
     }
     panic!("the relay exited without announcing an address");
+}
+
+/// One value from the relay's `/metrics` (plain HTTP over a socket).
+fn metric(relay: &Relay, name: &str) -> f64 {
+    let mut stream = std::net::TcpStream::connect(&relay.http).expect("connect");
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        relay.http
+    )
+    .expect("request");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("response");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
 }
 
 fn free_port() -> u16 {
@@ -105,6 +129,16 @@ fn members_sync_through_a_relay_that_keeps_a_replica_across_restarts() {
     // Alice hands her ops to the relay; Bob, new to the space, gets them.
     let synced = ok(&alice, &["sync", "--relay", &first.addr, "--timeout", "30"]);
     assert_eq!(synced, format!("{space} 3"));
+    // The metrics follow the network loop: give it a moment.
+    for _ in 0..50 {
+        if metric(&first, "hearth_relay_ops_stored") == 3.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(metric(&first, "hearth_relay_ops_stored"), 3.0);
+    assert_eq!(metric(&first, "hearth_relay_ops_ingested_total"), 3.0);
+    assert!(metric(&first, "hearth_relay_sync_received_bytes_total") > 0.0);
     ok(
         &bob,
         &[

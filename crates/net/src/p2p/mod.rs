@@ -13,7 +13,7 @@
 
 mod run;
 mod transport;
-pub use run::{Command, Network, NetworkError, Options, Status};
+pub use run::{Command, Network, NetworkError, Options, Status, Traffic};
 
 pub use libp2p::{Multiaddr, PeerId, identity};
 

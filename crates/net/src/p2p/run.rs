@@ -3,6 +3,7 @@
 //! time is `web-time`; only the transports differ (`super::transport`).
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use hearth_core::{SpaceId, VersionVector};
 use hearth_node::{Change, Node, NodeError};
 use hearth_store::Store;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identity, request_response};
+use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identity, relay, request_response};
 use serde_bytes::ByteBuf;
 use web_time::Instant;
 
@@ -67,6 +68,21 @@ pub struct Status {
     pub spaces: Vec<(SpaceId, u64, bool)>,
     /// Where this peer listens.
     pub listening: Vec<Multiaddr>,
+    /// What went over the wire so far.
+    pub traffic: Traffic,
+}
+
+/// Counters a relay's operator watches (`/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Sync bytes received (requests and gossip).
+    pub bytes_in: u64,
+    /// Sync bytes sent (requests and gossip, once per publish).
+    pub bytes_out: u64,
+    /// Peers holding a reservation on this relay now.
+    pub reservations: usize,
+    /// Circuits this relay carries now.
+    pub circuits: usize,
 }
 
 impl Status {
@@ -100,6 +116,8 @@ pub struct Network<S: Store> {
     /// restarted, a network that came back).
     redial: Vec<Multiaddr>,
     last_dial: Instant,
+    traffic: Traffic,
+    reserved: HashSet<PeerId>,
 }
 
 /// How long a peer without connections waits before dialling again.
@@ -144,6 +162,8 @@ impl<S: Store> Network<S> {
             commander,
             redial: options.dial.clone(),
             last_dial: Instant::now(),
+            traffic: Traffic::default(),
+            reserved: HashSet::default(),
         };
         for view in node.spaces() {
             network.host(view.id).await?;
@@ -202,6 +222,10 @@ impl<S: Store> Network<S> {
             peers,
             spaces,
             listening: self.listening.clone(),
+            traffic: Traffic {
+                reservations: self.reserved.len(),
+                ..self.traffic
+            },
         }
     }
 
@@ -312,7 +336,10 @@ impl<S: Store> Network<S> {
                 peer_id,
                 num_established: 0,
                 ..
-            } => self.sync.handle_disconnected(peer_id),
+            } => {
+                self.reserved.remove(&peer_id);
+                self.sync.handle_disconnected(peer_id);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
                 peer,
                 message:
@@ -321,6 +348,7 @@ impl<S: Store> Network<S> {
                     },
                 ..
             })) => {
+                self.traffic.bytes_in += request.len() as u64;
                 self.sync.handle_message(peer, &request, now);
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, ());
             }
@@ -328,9 +356,29 @@ impl<S: Store> Network<S> {
                 propagation_source,
                 message,
                 ..
-            })) => self
-                .sync
-                .handle_message(propagation_source, &message.data, now),
+            })) => {
+                self.traffic.bytes_in += message.data.len() as u64;
+                self.sync
+                    .handle_message(propagation_source, &message.data, now);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(event)) => self.on_relay(event),
+            _ => {}
+        }
+    }
+
+    fn on_relay(&mut self, event: relay::Event) {
+        match event {
+            relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
+                self.reserved.insert(src_peer_id);
+            }
+            relay::Event::ReservationClosed { src_peer_id }
+            | relay::Event::ReservationTimedOut { src_peer_id } => {
+                self.reserved.remove(&src_peer_id);
+            }
+            relay::Event::CircuitReqAccepted { .. } => self.traffic.circuits += 1,
+            relay::Event::CircuitClosed { .. } => {
+                self.traffic.circuits = self.traffic.circuits.saturating_sub(1);
+            }
             _ => {}
         }
     }
@@ -343,6 +391,7 @@ impl<S: Store> Network<S> {
             match output {
                 Output::Send { peer, message } => {
                     let bytes = ByteBuf::from(message.encode());
+                    self.traffic.bytes_out += bytes.len() as u64;
                     self.swarm.behaviour_mut().sync.send_request(&peer, bytes);
                 }
                 Output::Publish { space, op } => {
@@ -351,11 +400,17 @@ impl<S: Store> Network<S> {
                         op: op.into(),
                     };
                     // No peer on the topic yet: anti-entropy carries it later.
-                    let _ = self
+                    let data = message.encode();
+                    let len = data.len() as u64;
+                    if self
                         .swarm
                         .behaviour_mut()
                         .gossipsub
-                        .publish(topic(&space), message.encode());
+                        .publish(topic(&space), data)
+                        .is_ok()
+                    {
+                        self.traffic.bytes_out += len;
+                    }
                 }
                 Output::Disconnect { peer, .. } => {
                     let _ = self.swarm.disconnect_peer_id(peer);
