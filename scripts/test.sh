@@ -38,8 +38,7 @@ scripts/wasm-cargo.sh test -p hearth-node --test browser --locked
 
 step "the web app: build, then journeys in headless Chromium (Playwright)"
 scripts/build-web.sh
-cargo build -p hearth-relay --locked
-cargo build -p hearth-node --example workload --locked
+# The relay, the CLI and the workload example were built by the test step.
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && node --test)
 
 step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
@@ -50,6 +49,9 @@ HEARTH_BENCH_OPS="${HEARTH_BENCH_OPS:-20000}" cargo bench -p hearth-node --bench
 
 step "sync overhead on a simulated network"
 cargo bench -p hearth-net --bench sync --locked
+
+step "cold sync of a large space from a relay into a fresh native node"
+cargo bench -p hearth-relay --bench cold_sync --locked
 
 step "browser benchmarks"
 scripts/bench-web.sh

@@ -111,6 +111,7 @@ async fn metrics_follow_the_network_in_prometheus_text() {
         peers: vec![PeerId::random(), PeerId::random()],
         spaces: vec![(space, ops, true)],
         listening: vec![],
+        circuit_peers: 0,
         traffic: Traffic {
             bytes_in,
             bytes_out: 7,

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -13,17 +14,36 @@ mkdirSync(shots, { recursive: true });
 
 export const builtWebDir = process.env.HEARTH_WEB_DIR ?? resolve(root, 'web/dist');
 
+/** A loopback TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
 /**
- * Starts hearth-relay on free loopback ports, hosting every space members
- * bring, and resolves to { url, stop, peerAddr(match) }: `peerAddr` waits for
- * a peer-to-peer address whose text includes `match` (e.g. '/tcp/' or '/ws/').
+ * Starts hearth-relay on loopback ports (free ones, or the `ports` given, to
+ * restart a relay where members expect it), hosting every space members
+ * bring, and resolves to { url, stop, stopped, peerAddr(match), dataDir }:
+ * `peerAddr` waits for a peer-to-peer address whose text includes `match`
+ * (e.g. '/tcp/' or '/ws/'); `stopped` settles when the process has exited.
  */
-export function startRelay(webDir = builtWebDir, dataDir = mkdtempSync(join(tmpdir(), 'hearth-relay-'))) {
+export function startRelay(
+  webDir = builtWebDir,
+  dataDir = mkdtempSync(join(tmpdir(), 'hearth-relay-')),
+  ports = { ws: 0, tcp: 0 },
+) {
   const bin = process.env.HEARTH_RELAY_BIN ?? resolve(root, 'target/debug/hearth-relay');
   const child = spawn(bin, [
     '--listen', '127.0.0.1:0', '--web-dir', webDir, '--data-dir', dataDir, '--host-all',
-    '--p2p-listen', '/ip4/127.0.0.1/tcp/0/ws', '--p2p-listen', '/ip4/127.0.0.1/tcp/0',
+    '--p2p-listen', `/ip4/127.0.0.1/tcp/${ports.ws}/ws`, '--p2p-listen', `/ip4/127.0.0.1/tcp/${ports.tcp}`,
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stopped = new Promise((ok) => child.on('exit', ok));
   let out = '';
   const waiters = [];
   const peers = () => [...out.matchAll(/Hearth relay peer: (\S+)/g)].map((m) => m[1]);
@@ -39,7 +59,7 @@ export function startRelay(webDir = builtWebDir, dataDir = mkdtempSync(join(tmpd
         if (found) { waiters.splice(waiters.indexOf(w), 1); w.ok(found); }
       }
       const m = out.match(/open (http:\/\/\S+)/);
-      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM'), peerAddr, dataDir });
+      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM'), stopped, peerAddr, dataDir });
     });
     child.on('exit', (code) => fail(new Error(`relay exited with ${code}: ${out}`)));
   });

@@ -1,12 +1,13 @@
 // Two members' browsers and a CLI node meet through a community relay: an op
-// made in one browser appears in the other and on the CLI node, and back.
+// made in one browser appears in the other and on the CLI node, and back; the
+// relay restarts and sync resumes, carrying what a browser wrote while cut off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { launch, onboard, shots, startRelay } from './harness.js';
+import { builtWebDir, freePort, launch, onboard, shots, startRelay } from './harness.js';
 
 const hearthBin = process.env.HEARTH_BIN ?? resolve(import.meta.dirname, '../../target/debug/hearth');
 
@@ -22,8 +23,9 @@ async function member(relay) {
   return { context, page };
 }
 
-test('an op made in one browser reaches the other browser and a CLI node, and back', async (t) => {
-  const relay = await startRelay();
+test('browsers and a CLI node sync through a relay and carry on across its restart', async (t) => {
+  const ports = { ws: await freePort(), tcp: await freePort() };
+  let relay = await startRelay(builtWebDir, undefined, ports);
   t.after(() => relay.stop());
   const alice = await member(relay);
   t.after(() => alice.context.close());
@@ -51,6 +53,18 @@ test('an op made in one browser reaches the other browser and a CLI node, and ba
   await alice.page.locator('.ops li', { hasText: 'hi from Bob' }).waitFor({ timeout: 20_000 });
   await alice.page.screenshot({ path: join(shots, 'network-alice.png') });
 
+  // The relay goes away; Alice keeps writing, cut off.
+  relay.stop();
+  await relay.stopped;
+  await alice.page.locator('.network', { hasText: 'connecting' }).waitFor({ timeout: 20_000 });
+  await alice.page.fill('#note-text', 'written while cut off');
+  await alice.page.getByRole('button', { name: 'Post' }).click();
+  await alice.page.locator('.ops li', { hasText: 'written while cut off' }).waitFor();
+
+  // Back on the same address and data: both redial, and Bob gets it.
+  relay = await startRelay(builtWebDir, relay.dataDir, ports);
+  await bob.page.locator('.ops li', { hasText: 'written while cut off' }).waitFor({ timeout: 30_000 });
+
   // A CLI node fetches the space from the relay over TCP.
   const cli = mkdtempSync(join(tmpdir(), 'hearth-cli-'));
   hearth(cli, 'id', 'new');
@@ -59,4 +73,5 @@ test('an op made in one browser reaches the other browser and a CLI node, and ba
   const log = hearth(cli, 'op', 'log', space);
   assert.match(log, /hello from Alice/);
   assert.match(log, /hi from Bob/);
+  assert.match(log, /written while cut off/);
 });

@@ -80,6 +80,8 @@ struct Ui {
     imported: RwSignal<Option<String>>,
     /// How the network stands, in words.
     network: RwSignal<String>,
+    /// The spaces a connected peer is known to hold exactly as this node.
+    in_step: RwSignal<Vec<SpaceId>>,
 }
 
 /// Starts the app: mounts it and opens the node.
@@ -100,6 +102,7 @@ fn App() -> impl IntoView {
         progress: RwSignal::new(None),
         imported: RwSignal::new(None),
         network: RwSignal::new("not connected".into()),
+        in_step: RwSignal::new(Vec::new()),
     };
     spawn_local(boot(ui));
     view! {
@@ -182,7 +185,7 @@ async fn open_node(ui: Ui, identity: Option<Keypair>) {
             });
             let node = Rc::new(node);
             NODE.with(|n| *n.borrow_mut() = Some(node.clone()));
-            spawn_local(network::connect(node, ui.network));
+            spawn_local(network::connect(node, ui.network, ui.in_step));
         }
         Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
     }
@@ -379,7 +382,12 @@ fn Home(ui: Ui) -> impl IntoView {
                         }>{row.name.clone()}</button>
                         <span class="meta">
                             {format!("{} members · {} ops · ", row.members, row.ops)}
-                            {if row.complete { "up to date" } else { "syncing" }}
+                            {if row.complete { "complete" } else { "waiting for ops" }}
+                            {move || if ui.in_step.get().contains(&row.id) {
+                                " · in step with the network"
+                            } else {
+                                " · not yet in step with the network"
+                            }}
                         </span>
                     </li>
                 </For>

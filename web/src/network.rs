@@ -20,10 +20,22 @@ thread_local! {
 
 /// Connects and keeps syncing for as long as the page lives; `state` says
 /// how it stands, in words for the member.
-pub async fn connect(node: Rc<Node<IdbStore>>, state: RwSignal<String>) {
-    let addrs = match relay_addrs().await {
-        Ok(a) => a,
-        Err(e) => return state.set(format!("offline ({e})")),
+/// `in_step` lists the spaces a connected peer holds exactly as this node.
+pub async fn connect(
+    node: Rc<Node<IdbStore>>,
+    state: RwSignal<String>,
+    in_step: RwSignal<Vec<SpaceId>>,
+) {
+    // Opened offline (from the service worker's cache): ask again until the
+    // relay answers.
+    let addrs = loop {
+        match relay_addrs().await {
+            Ok(a) => break a,
+            Err(e) => {
+                state.set(format!("offline ({e}); trying again"));
+                sleep_ms(RETRY_MS).await;
+            }
+        }
     };
     let dial: Vec<Multiaddr> = addrs
         .iter()
@@ -35,6 +47,7 @@ pub async fn connect(node: Rc<Node<IdbStore>>, state: RwSignal<String>) {
     }
     let options = Options {
         dial,
+        circuits: true,
         ..Options::default()
     };
     let mut network =
@@ -50,6 +63,15 @@ pub async fn connect(node: Rc<Node<IdbStore>>, state: RwSignal<String>) {
                 let now = describe(status);
                 if state.get_untracked() != now {
                     state.set(now);
+                }
+                let agreed: Vec<SpaceId> = status
+                    .spaces
+                    .iter()
+                    .filter(|(_, _, agreed)| *agreed)
+                    .map(|(space, _, _)| *space)
+                    .collect();
+                if in_step.get_untracked() != agreed {
+                    in_step.set(agreed);
                 }
                 false
             },
@@ -70,9 +92,14 @@ fn describe(status: &Status) -> String {
         .iter()
         .filter(|(_, _, agreed)| !agreed)
         .count();
-    match behind {
-        0 => "online · in step with the relay".into(),
+    let sync = match behind {
+        0 => "online · in step with the relay".to_owned(),
         n => format!("online · syncing {n} space(s)"),
+    };
+    match status.circuit_peers {
+        0 => sync,
+        1 => format!("{sync} · 1 member reached through it"),
+        n => format!("{sync} · {n} members reached through it"),
     }
 }
 
@@ -83,6 +110,18 @@ pub fn join(space: SpaceId) -> bool {
             .as_ref()
             .is_some_and(|tx| tx.unbounded_send(Command::Host(space)).is_ok())
     })
+}
+
+/// How long to wait before asking the relay for its addresses again.
+const RETRY_MS: i32 = 5_000;
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// The relay's peer addresses, from the page's own origin.

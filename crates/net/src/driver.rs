@@ -3,6 +3,8 @@
 //! ingest path. What is left (sending, publishing, disconnecting) goes back
 //! to the caller, which owns the network.
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt::Debug;
 
 use hearth_core::{Did, Invalid, Rejection, SpaceId, VersionVector};
@@ -60,8 +62,8 @@ pub async fn step<S: Store, P: Copy + Ord + Debug>(
 }
 
 /// The ops of `space` that a holder of `theirs` lacks, at most `max_bytes`
-/// of them (at least one), in an order that follows causality (by claimed
-/// time; what arrives early waits as pending). Also whether more remain.
+/// of them (at least one), in the store's order (causal: each op after its
+/// past). Also whether more remain.
 pub async fn missing<S: Store>(
     node: &Node<S>,
     space: &SpaceId,
@@ -77,23 +79,48 @@ pub async fn missing<S: Store>(
             (from <= *top).then_some((*author, from, *top))
         })
         .collect();
-    let mut picked: Vec<StoredOp> = Vec::new();
+    // A k-way merge of the authors' missing ops by the store's order, which
+    // is causal: every batch is a causally closed prefix of what the peer
+    // lacks, so nothing it receives has to wait for a later batch.
+    let mut pages: Vec<VecDeque<StoredOp>> = Vec::with_capacity(cursors.len());
+    for (author, next, _) in &mut cursors {
+        let page = node.store().log(space, author, *next, PAGE).await?;
+        if let Some(last) = page.last() {
+            *next = last.meta.seq + 1;
+        }
+        pages.push(page.into());
+    }
+    let mut heads: BinaryHeap<Reverse<(u64, usize)>> = pages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.front().map(|o| Reverse((o.index, i))))
+        .collect();
+    let mut picked: Vec<Vec<u8>> = Vec::new();
     let mut bytes = 0;
     let mut more = false;
-    'fill: while !cursors.is_empty() {
-        for (author, next, _) in &mut cursors {
-            for op in node.store().log(space, author, *next, PAGE).await? {
-                if bytes + op.bytes.len() > max_bytes && !picked.is_empty() {
-                    more = true;
-                    break 'fill;
+    while let Some(Reverse((_, i))) = heads.pop() {
+        let Some(op) = pages[i].pop_front() else {
+            continue;
+        };
+        if bytes + op.bytes.len() > max_bytes && !picked.is_empty() {
+            more = true;
+            break;
+        }
+        bytes += op.bytes.len();
+        picked.push(op.bytes);
+        if pages[i].is_empty() {
+            let (author, next, top) = &mut cursors[i];
+            if *next <= *top {
+                let page = node.store().log(space, author, *next, PAGE).await?;
+                if let Some(last) = page.last() {
+                    *next = last.meta.seq + 1;
                 }
-                bytes += op.bytes.len();
-                *next = op.meta.seq + 1;
-                picked.push(op);
+                pages[i] = page.into();
             }
         }
-        cursors.retain(|(_, next, top)| next <= top);
+        if let Some(o) = pages[i].front() {
+            heads.push(Reverse((o.index, i)));
+        }
     }
-    picked.sort_by_key(|o| (o.meta.ts, o.meta.author, o.meta.seq));
-    Ok((picked.into_iter().map(|o| o.bytes).collect(), more))
+    Ok((picked, more))
 }

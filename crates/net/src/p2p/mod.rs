@@ -11,6 +11,7 @@
 //!   runs the circuit relay v2 server (limits raised far above the defaults
 //!   so a sync is never cut off), members its client.
 
+mod circuit;
 mod run;
 mod transport;
 pub use run::{Command, Network, NetworkError, Options, Status, Traffic};

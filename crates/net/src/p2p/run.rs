@@ -18,6 +18,7 @@ use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identity, relay, request_respo
 use serde_bytes::ByteBuf;
 use web_time::Instant;
 
+use super::circuit::Circuits;
 use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
 use crate::sync::{Config, Output, Sync, SyncMessage};
@@ -33,6 +34,9 @@ pub struct Options {
     pub relay_server: bool,
     /// Host every space a peer syncs with this one (a community's relay).
     pub host_all: bool,
+    /// Hold a reservation on the dialled relays so other members can reach
+    /// this one through them, and reach members heard in gossip that way.
+    pub circuits: bool,
 }
 
 /// Why the network stopped.
@@ -68,6 +72,8 @@ pub struct Status {
     pub spaces: Vec<(SpaceId, u64, bool)>,
     /// Where this peer listens.
     pub listening: Vec<Multiaddr>,
+    /// Peers reached through a relay's circuit (members' browsers).
+    pub circuit_peers: usize,
     /// What went over the wire so far.
     pub traffic: Traffic,
 }
@@ -118,6 +124,7 @@ pub struct Network<S: Store> {
     last_dial: Instant,
     traffic: Traffic,
     reserved: HashSet<PeerId>,
+    circuits: Circuits,
 }
 
 /// How long a peer without connections waits before dialling again.
@@ -164,6 +171,7 @@ impl<S: Store> Network<S> {
             last_dial: Instant::now(),
             traffic: Traffic::default(),
             reserved: HashSet::default(),
+            circuits: Circuits::new(options.circuits, &options.dial),
         };
         for view in node.spaces() {
             network.host(view.id).await?;
@@ -222,6 +230,7 @@ impl<S: Store> Network<S> {
             peers,
             spaces,
             listening: self.listening.clone(),
+            circuit_peers: self.circuits.reached(),
             traffic: Traffic {
                 reservations: self.reserved.len(),
                 ..self.traffic
@@ -330,14 +339,23 @@ impl<S: Store> Network<S> {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 num_established,
+                endpoint,
                 ..
-            } if num_established.get() == 1 => self.sync.handle_connected(peer_id, now),
+            } if num_established.get() == 1 => {
+                let remote = endpoint.get_remote_address().clone();
+                self.circuits.connected(&mut self.swarm, peer_id, &remote);
+                self.sync.handle_connected(peer_id, now);
+            }
+            SwarmEvent::ListenerClosed { listener_id, .. } => {
+                self.circuits.listener_closed(listener_id);
+            }
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,
                 ..
             } => {
                 self.reserved.remove(&peer_id);
+                self.circuits.disconnected(&mut self.swarm, peer_id);
                 self.sync.handle_disconnected(peer_id);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
@@ -357,6 +375,9 @@ impl<S: Store> Network<S> {
                 message,
                 ..
             })) => {
+                if let Some(source) = message.source {
+                    self.circuits.heard(&mut self.swarm, source, now);
+                }
                 self.traffic.bytes_in += message.data.len() as u64;
                 self.sync
                     .handle_message(propagation_source, &message.data, now);
