@@ -1,6 +1,7 @@
 // Two members' browsers and a CLI node meet through a community relay: an op
 // made in one browser appears in the other and on the CLI node, and back; the
-// relay restarts and sync resumes, carrying what a browser wrote while cut off.
+// browsers also reach each other through the relay's circuit; the relay
+// restarts and sync resumes, carrying what a browser wrote while cut off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -23,7 +24,7 @@ async function member(relay) {
   return { context, page };
 }
 
-test('browsers and a CLI node sync through a relay and carry on across its restart', async (t) => {
+test('browsers and a CLI node sync through a relay, reach each other through it, and carry on across its restart', async (t) => {
   const ports = { ws: await freePort(), tcp: await freePort() };
   let relay = await startRelay(builtWebDir, undefined, ports);
   t.after(() => relay.stop());
@@ -52,6 +53,11 @@ test('browsers and a CLI node sync through a relay and carry on across its resta
   await bob.page.getByRole('button', { name: 'Post' }).click();
   await alice.page.locator('.ops li', { hasText: 'hi from Bob' }).waitFor({ timeout: 20_000 });
   await alice.page.screenshot({ path: join(shots, 'network-alice.png') });
+
+  // Each heard the other's gossip and dialled them through the relay.
+  for (const m of [alice, bob]) {
+    await m.page.locator('.network', { hasText: 'member reached through it' }).waitFor({ timeout: 20_000 });
+  }
 
   // The relay goes away; Alice keeps writing, cut off.
   relay.stop();

@@ -2,7 +2,7 @@
 //! served the page (the relay lists its addresses at `/p2p`) over WebSocket
 //! and syncs every space the node holds, or joins.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::channel::mpsc::UnboundedSender;
@@ -16,6 +16,10 @@ use wasm_bindgen_futures::JsFuture;
 
 thread_local! {
     static COMMANDS: RefCell<Option<UnboundedSender<Command>>> = const { RefCell::new(None) };
+    /// Which `connect` is the tab's current one: the node reopens when the
+    /// member creates or opens an identity, and the network of the node it
+    /// replaces must stop (one peer per tab).
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Connects and keeps syncing for as long as the page lives; `state` says
@@ -26,9 +30,17 @@ pub async fn connect(
     state: RwSignal<String>,
     in_step: RwSignal<Vec<SpaceId>>,
 ) {
+    let generation = GENERATION.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    let current = move || GENERATION.with(Cell::get) == generation;
     // Opened offline (from the service worker's cache): ask again until the
     // relay answers.
     let addrs = loop {
+        if !current() {
+            return;
+        }
         match relay_addrs().await {
             Ok(a) => break a,
             Err(e) => {
@@ -60,6 +72,9 @@ pub async fn connect(
     let outcome = network
         .run_until(
             |status| {
+                if !current() {
+                    return true;
+                }
                 let now = describe(status);
                 if state.get_untracked() != now {
                     state.set(now);

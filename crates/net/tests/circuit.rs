@@ -107,6 +107,11 @@ async fn members_reach_each_other_through_the_relay() {
     .expect("Bob reaches Alice through the relay's circuit");
     assert_eq!(reached.peers.len(), 2, "the relay and Alice: {reached:?}");
     assert_eq!(relay.status().traffic.circuits, 1);
+    assert_eq!(
+        alice.status().circuit_peers,
+        1,
+        "Alice counts the circuit too"
+    );
 
     // The circuit stays up.
     let left = run([&mut relay, &mut alice, &mut bob], 8, |s| {

@@ -50,15 +50,15 @@ impl Circuits {
         }
     }
 
-    /// A connection to `peer` at `remote` is up: if it is a relay, reserve
-    /// on it.
+    /// A connection to `peer` is up (`via` the address dialled, or the one
+    /// it came in on): if it is a relay, reserve on it.
     pub(super) fn connected(
         &mut self,
         swarm: &mut Swarm<Behaviour>,
         peer: PeerId,
-        remote: &Multiaddr,
+        via: &Multiaddr,
     ) {
-        if remote.iter().any(|p| p == Protocol::P2pCircuit) {
+        if via.iter().any(|p| p == Protocol::P2pCircuit) {
             self.reached.insert(peer);
         }
         if !self.enabled {

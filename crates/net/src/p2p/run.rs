@@ -13,6 +13,7 @@ use futures_timer::Delay;
 use hearth_core::{SpaceId, VersionVector};
 use hearth_node::{Change, Node, NodeError};
 use hearth_store::Store;
+use libp2p::core::ConnectedPoint;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identity, relay, request_response};
 use serde_bytes::ByteBuf;
@@ -342,8 +343,13 @@ impl<S: Store> Network<S> {
                 endpoint,
                 ..
             } if num_established.get() == 1 => {
-                let remote = endpoint.get_remote_address().clone();
-                self.circuits.connected(&mut self.swarm, peer_id, &remote);
+                // A relayed connection shows the circuit in the address it
+                // was dialled at, or in the listener's (relayed) local one.
+                let via = match &endpoint {
+                    ConnectedPoint::Dialer { address, .. } => address.clone(),
+                    ConnectedPoint::Listener { local_addr, .. } => local_addr.clone(),
+                };
+                self.circuits.connected(&mut self.swarm, peer_id, &via);
                 self.sync.handle_connected(peer_id, now);
             }
             SwarmEvent::ListenerClosed { listener_id, .. } => {
