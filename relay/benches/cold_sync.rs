@@ -15,6 +15,11 @@ use hearth_net::p2p::{Multiaddr, Network, Options, identity};
 use hearth_node::{Node, SystemEnv, testkit};
 use hearth_store::RedbStore;
 
+/// A node on a new redb store at `path`.
+async fn open(path: &std::path::Path) -> Result<Node<RedbStore>> {
+    Ok(Node::open(RedbStore::open(path)?, None, Box::new(SystemEnv)).await?)
+}
+
 fn main() -> Result<()> {
     let n: usize = std::env::var("HEARTH_BENCH_SYNC_OPS")
         .ok()
@@ -28,25 +33,13 @@ fn main() -> Result<()> {
         .build()?;
     runtime.block_on(async {
         // What the same machine ingests locally: the bar for the network.
-        let local = Node::open(
-            RedbStore::open(dir.path().join("local.redb"))?,
-            None,
-            Box::new(SystemEnv),
-        )
-        .await?;
+        let local = open(&dir.path().join("local.redb")).await?;
         let t = Instant::now();
         local.ingest(blocks.clone(), |_| {}).await?;
         let local_rate = n as f64 / t.elapsed().as_secs_f64();
         drop(local);
 
-        let relay = Rc::new(
-            Node::open(
-                RedbStore::open(dir.path().join("relay.redb"))?,
-                None,
-                Box::new(SystemEnv),
-            )
-            .await?,
-        );
+        let relay = Rc::new(open(&dir.path().join("relay.redb")).await?);
         relay.ingest(blocks, |_| {}).await?;
         let options = Options {
             listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
@@ -61,14 +54,7 @@ fn main() -> Result<()> {
             .await?;
         let addr: Multiaddr = format!("{}/p2p/{}", status.listening[0], relay.peer_id()).parse()?;
 
-        let fresh = Rc::new(
-            Node::open(
-                RedbStore::open(dir.path().join("fresh.redb"))?,
-                None,
-                Box::new(SystemEnv),
-            )
-            .await?,
-        );
+        let fresh = Rc::new(open(&dir.path().join("fresh.redb")).await?);
         let options = Options {
             dial: vec![addr],
             ..Options::default()

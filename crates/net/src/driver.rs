@@ -83,12 +83,8 @@ pub async fn missing<S: Store>(
     // is causal: every batch is a causally closed prefix of what the peer
     // lacks, so nothing it receives has to wait for a later batch.
     let mut pages: Vec<VecDeque<StoredOp>> = Vec::with_capacity(cursors.len());
-    for (author, next, _) in &mut cursors {
-        let page = node.store().log(space, author, *next, PAGE).await?;
-        if let Some(last) = page.last() {
-            *next = last.meta.seq + 1;
-        }
-        pages.push(page.into());
+    for cursor in &mut cursors {
+        pages.push(next_page(node, space, cursor).await?);
     }
     let mut heads: BinaryHeap<Reverse<(u64, usize)>> = pages
         .iter()
@@ -109,18 +105,28 @@ pub async fn missing<S: Store>(
         bytes += op.bytes.len();
         picked.push(op.bytes);
         if pages[i].is_empty() {
-            let (author, next, top) = &mut cursors[i];
-            if *next <= *top {
-                let page = node.store().log(space, author, *next, PAGE).await?;
-                if let Some(last) = page.last() {
-                    *next = last.meta.seq + 1;
-                }
-                pages[i] = page.into();
-            }
+            pages[i] = next_page(node, space, &mut cursors[i]).await?;
         }
         if let Some(o) = pages[i].front() {
             heads.push(Reverse((o.index, i)));
         }
     }
     Ok((picked, more))
+}
+
+/// The next page of an author's log for a cursor (author, next seq to send,
+/// last seq held), advancing it; empty once the cursor is past the end.
+async fn next_page<S: Store>(
+    node: &Node<S>,
+    space: &SpaceId,
+    (author, next, top): &mut (Did, u64, u64),
+) -> Result<VecDeque<StoredOp>, NodeError> {
+    if *next > *top {
+        return Ok(VecDeque::new());
+    }
+    let page = node.store().log(space, author, *next, PAGE).await?;
+    if let Some(last) = page.last() {
+        *next = last.meta.seq + 1;
+    }
+    Ok(page.into())
 }

@@ -6,9 +6,6 @@ use std::collections::BTreeMap;
 
 // Fast hashing for maps keyed by op ids and log positions (randomly seeded).
 use foldhash::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::Poll;
 
 use hearth_core::equivocation::EquivocationProof;
 use hearth_core::op::{MAX_OP_BYTES, Op};
@@ -17,6 +14,10 @@ use hearth_core::space::SpaceView;
 use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
 use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
 use hearth_store::{PendingOp, QuarantinedOp, Store, StoreError, WriteBatch};
+
+mod pipeline;
+
+use pipeline::{Carry, InFlight};
 
 use crate::Change;
 use crate::env::seeded_rng;
@@ -79,44 +80,6 @@ impl CausalPast for Overlay {
     }
     fn log_entry(&self, space: &SpaceId, author: &Did, seq: u64) -> Option<OpId> {
         self.logs.get(&(*space, *author, seq)).copied()
-    }
-}
-
-/// What a chunk whose commit is still in flight tells the next chunk: the
-/// store does not show it yet.
-#[derive(Default)]
-struct Carry {
-    /// Its accepted ops, as causal past.
-    overlay: Overlay,
-    /// The views it folded.
-    views: BTreeMap<SpaceId, SpaceView>,
-    /// Ops it left waiting, and ops it took out of the pending set.
-    pending: Vec<PendingOp>,
-    unpend: HashSet<OpId>,
-}
-
-impl Carry {
-    /// Moves what the chunk accepted out of its overlay (no copies: when
-    /// the store commits at once, the carry is simply dropped).
-    fn take(chunk: &mut Chunk) -> Carry {
-        let mut overlay = Overlay::default();
-        for id in &chunk.report.accepted {
-            if let Some(meta) = chunk.overlay.metas.remove(id) {
-                overlay
-                    .logs
-                    .insert((meta.space, meta.author, meta.seq), *id);
-                overlay.metas.insert(*id, meta);
-            }
-            if let Some(bytes) = chunk.overlay.blocks.remove(id) {
-                overlay.blocks.insert(*id, bytes);
-            }
-        }
-        Carry {
-            overlay,
-            views: chunk.views.clone(),
-            pending: chunk.batch.pending.clone(),
-            unpend: chunk.batch.unpend.iter().copied().collect(),
-        }
     }
 }
 
@@ -529,46 +492,6 @@ impl<S: Store> Node<S> {
         }
         let view = views.get_mut(&space).ok_or(NodeError::MissingView(space))?;
         Ok(view.apply(op).err().map(Rejection::Refused))
-    }
-}
-
-/// A chunk's commit, started and not yet known to be durable.
-struct InFlight<'a> {
-    commit: Pin<Box<dyn Future<Output = Result<(), StoreError>> + 'a>>,
-    views: BTreeMap<SpaceId, SpaceView>,
-    progress: Progress,
-    change: Change,
-}
-
-impl InFlight<'_> {
-    /// Polls the commit once, so the store issues its writes. True if it
-    /// is already done (stores that write synchronously).
-    async fn start(&mut self) -> Result<bool, NodeError> {
-        let first = std::future::poll_fn(|cx| Poll::Ready(self.commit.as_mut().poll(cx))).await;
-        match first {
-            Poll::Ready(result) => {
-                result?;
-                self.commit = Box::pin(std::future::ready(Ok(())));
-                Ok(true)
-            }
-            Poll::Pending => Ok(false),
-        }
-    }
-
-    /// Waits until the commit is durable, then shows its views, counts its
-    /// progress and tells subscribers.
-    async fn land<S: Store>(
-        self,
-        node: &Node<S>,
-        progress: &mut impl FnMut(Progress),
-    ) -> Result<(), NodeError> {
-        self.commit.await?;
-        node.views.borrow_mut().extend(self.views);
-        progress(self.progress);
-        if !self.change.accepted.is_empty() {
-            node.subscribers.notify(&self.change);
-        }
-        Ok(())
     }
 }
 
