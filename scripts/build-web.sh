@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../web"
 export PATH="$PWD/../scripts/wasm-bin:$PATH"
 export CARGO_TARGET_DIR="$PWD/../target-wasm"
+# The signature worker's module, which the post-build hook puts beside the app.
+HEARTH_VERIFIER_WASM="$(../scripts/build-verifier.sh)"
+export HEARTH_VERIFIER_WASM
 # What members download: the `web` profile in Cargo.toml (LTO, no debug
 # info, size-optimised except the crates that do the browser's heavy work).
 trunk build --release --cargo-profile web --locked "$@"

@@ -36,6 +36,11 @@ scripts/wasm-cargo.sh test -p hearth-store --test idb --locked
 step "the node on IndexedDB, in headless Chromium"
 scripts/wasm-cargo.sh test -p hearth-node --test browser --locked
 
+step "signature checks in a Web Worker, in headless Chromium"
+HEARTH_VERIFIER_WASM="$(scripts/build-verifier.sh)"
+export HEARTH_VERIFIER_WASM
+scripts/wasm-cargo.sh test -p hearth-node --test browser_worker --locked
+
 step "the web app: build, then journeys in headless Chromium (Playwright)"
 scripts/build-web.sh
 # The relay, the CLI and the workload example were built by the test step.

@@ -1,7 +1,8 @@
 // Hearth's service worker: keeps the app shell and the wasm node in a cache so
 // the app opens offline, and lets the page offer an update when a new version
-// is deployed. The build stamps VERSION with a hash of index.html, which names
-// every hashed asset, so any new build is a new service worker.
+// is deployed. The build stamps VERSION with a hash of index.html (which names
+// every hashed asset) and of the signature worker's module, so any new build
+// is a new service worker.
 const VERSION = '__HEARTH_VERSION__';
 const CACHE = `hearth-shell-${VERSION}`;
 
@@ -11,7 +12,7 @@ self.addEventListener('install', (event) => {
     const page = await fetch('/', { cache: 'no-cache' });
     if (!page.ok) throw new Error(`the app shell answered ${page.status}`);
     const html = await page.clone().text();
-    const assets = new Set(['/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-maskable.svg', '/icons/icon-192.png']);
+    const assets = new Set(['/hearth-verifier.wasm', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-maskable.svg', '/icons/icon-192.png']);
     for (const m of html.matchAll(/(?:href|src)="(\/[^"]+)"/g)) assets.add(m[1]);
     await cache.put('/', page);
     await cache.addAll([...assets]);

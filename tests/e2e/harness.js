@@ -104,3 +104,11 @@ export async function seriousA11yViolations(page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
+
+/** The page's dedicated workers once its signature worker is up (waits up to 10 s). */
+export async function signatureWorkers(page) {
+  for (let i = 0; i < 100 && page.workers().length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return page.workers();
+}

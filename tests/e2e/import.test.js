@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { launch, onboard, shots, startRelay } from './harness.js';
+import { launch, onboard, shots, signatureWorkers, startRelay } from './harness.js';
 
 const CHUNK = 4096;
 const N = 20_000;
@@ -33,6 +33,8 @@ test('bulk import shows progress; closing the tab mid-import loses nothing ackno
   const page = context.pages()[0] ?? (await context.newPage());
   await onboard(page, relay.url);
 
+  // The import checks signatures in the tab's signature worker.
+  assert.equal((await signatureWorkers(page)).length, 1, `workers: ${page.workers().map((w) => w.url())}`);
   await page.setInputFiles('#import-file', car);
   // Read the count at the moment a durable step is shown, then close the tab.
   const counted = await page.waitForFunction(() => {

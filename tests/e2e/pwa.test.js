@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { builtWebDir, launch, onboard, shots, startRelay, waitForOfflineReady } from './harness.js';
+import { builtWebDir, launch, onboard, shots, signatureWorkers, startRelay, waitForOfflineReady } from './harness.js';
 
 test('the manifest makes the app installable', async (t) => {
   const relay = await startRelay();
@@ -42,9 +42,14 @@ test('offline, a reload still opens the app with its data', async (t) => {
   await waitForOfflineReady(page);
 
   await context.setOffline(true);
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   await page.reload();
   await page.getByRole('button', { name: 'Tool library' }).waitFor();
   await page.screenshot({ path: join(shots, 'offline-home.png') });
+  // The signature worker started offline too, from the cached module.
+  assert.equal((await signatureWorkers(page)).length, 1, `workers: ${page.workers().map((w) => w.url())}`);
+  assert.ok(!warnings.some((w) => w.includes('Signatures are checked on the page')), warnings.join('\n'));
   await context.setOffline(false);
 });
 

@@ -176,7 +176,10 @@ async fn open_node(ui: Ui, identity: Option<Keypair>) {
         }
     };
     match Node::open(store, identity, Box::new(SystemEnv)).await {
-        Ok(node) => {
+        Ok(mut node) => {
+            if let Some(worker) = crate::verifier::shared().await {
+                node = node.with_verifier(worker);
+            }
             // Every durable commit of this tab (each step of an import too):
             // tell the other tabs, and redraw here.
             node.subscribe(move |_| {

@@ -10,6 +10,8 @@ mod keystore;
 mod network;
 #[cfg(target_arch = "wasm32")]
 mod tabs;
+#[cfg(target_arch = "wasm32")]
+mod verifier;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]

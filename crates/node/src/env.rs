@@ -92,10 +92,3 @@ impl Env for FixedEnv {
             .fill(out);
     }
 }
-
-/// A generator for one batch verification, seeded from the platform.
-pub(crate) fn seeded_rng(env: &dyn Env) -> hearth_core::rng::SeededRng {
-    let mut seed = [0u8; 32];
-    env.random_bytes(&mut seed);
-    hearth_core::rng::SeededRng::new(seed)
-}

@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use hearth_core::op::{Body, MAX_DEPS, OP_VERSION, OpData};
 use hearth_core::space::{Refusal, SpaceView};
@@ -19,10 +20,14 @@ pub mod env;
 mod ingest;
 #[doc(hidden)]
 pub mod testkit;
+pub mod verify;
 
 pub use changes::{Change, Subscription};
 pub use env::{Env, FixedEnv, SystemEnv};
 pub use ingest::{CHUNK, IngestReport, Progress};
+pub use verify::SignatureVerifier;
+#[cfg(target_arch = "wasm32")]
+pub use verify::WorkerVerifier;
 
 /// Why a node operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +76,8 @@ pub struct Node<S> {
     views: RefCell<BTreeMap<SpaceId, SpaceView>>,
     /// Ops per write batch in [`Node::ingest`].
     chunk: usize,
+    /// Where bulk ingest verifies signatures (`None`: inline).
+    verifier: Option<Rc<dyn SignatureVerifier>>,
     subscribers: changes::Subscribers,
 }
 
@@ -95,6 +102,7 @@ impl<S: Store> Node<S> {
             env,
             views: RefCell::new(BTreeMap::new()),
             chunk: CHUNK,
+            verifier: None,
             subscribers: changes::Subscribers::default(),
         };
         node.reload_views().await?;
@@ -157,6 +165,13 @@ impl<S: Store> Node<S> {
     /// (default [`CHUNK`]; at least 1).
     pub fn with_chunk_size(mut self, ops: usize) -> Self {
         self.chunk = ops.max(1);
+        self
+    }
+
+    /// Verifies the signatures of bulk ingest with `verifier` (in a browser,
+    /// a [`WorkerVerifier`] on another core) instead of inline.
+    pub fn with_verifier(mut self, verifier: Rc<dyn SignatureVerifier>) -> Self {
+        self.verifier = Some(verifier);
         self
     }
 

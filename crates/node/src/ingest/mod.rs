@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use foldhash::{HashMap, HashSet};
 
 use hearth_core::equivocation::EquivocationProof;
-use hearth_core::op::{MAX_OP_BYTES, Op};
-use hearth_core::sig::{self, BatchItem, SignatureError};
+use hearth_core::op::{DecodeError, MAX_OP_BYTES, Op};
+use hearth_core::sig::{BatchItem, SignatureError};
 use hearth_core::space::SpaceView;
 use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
 use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
@@ -20,7 +20,7 @@ mod pipeline;
 use pipeline::{Carry, InFlight};
 
 use crate::Change;
-use crate::env::seeded_rng;
+use crate::verify::{self, Verification};
 use crate::{Node, NodeError};
 
 /// How many ops one write batch carries.
@@ -124,13 +124,18 @@ impl<S: Store> Node<S> {
         let mut blocks = blocks.into_iter().peekable();
         // While the store writes one chunk, the next is prepared: a commit
         // issues its writes when first polled, so a browser's IndexedDB works
-        // alongside our verifying and folding.
+        // alongside our verifying and folding. And while a chunk is
+        // validated and folded, the next one's signatures are being checked
+        // (on another core, with a worker verifier).
         let mut in_flight: Option<InFlight<'_>> = None;
         let mut carry = Carry::default();
-        while blocks.peek().is_some() {
-            let raw: Vec<Vec<u8>> = blocks.by_ref().take(self.chunk).collect();
-            done += raw.len();
-            let mut chunk = self.prepare_chunk(raw, carry).await?;
+        let mut next = Some(self.start_chunk(blocks.by_ref().take(self.chunk).collect()));
+        while let Some(started) = next.take() {
+            if blocks.peek().is_some() {
+                next = Some(self.start_chunk(blocks.by_ref().take(self.chunk).collect()));
+            }
+            done += started.len;
+            let mut chunk = self.prepare_chunk(started, carry).await?;
             if let Some(previous) = in_flight.take() {
                 previous.land(self, &mut progress).await?;
             }
@@ -166,9 +171,41 @@ impl<S: Store> Node<S> {
         self.store.commit(batch).await
     }
 
-    /// Everything a chunk does before its commit: decode, deduplicate,
-    /// verify, validate and fold, against the store and the chunk in flight.
-    async fn prepare_chunk(&self, raw: Vec<Vec<u8>>, carry: Carry) -> Result<Chunk, NodeError> {
+    /// A chunk's first step, before the previous one is settled: decode,
+    /// drop repeats within it, and start checking its signatures.
+    fn start_chunk(&self, raw: Vec<Vec<u8>>) -> Started {
+        let len = raw.len();
+        let mut seen = HashSet::default();
+        let mut decoded = Vec::with_capacity(raw.len());
+        let mut duplicates = 0;
+        let mut malformed = Vec::new();
+        for bytes in raw {
+            match Op::decode(&bytes) {
+                Ok(op) if seen.insert(op.id) => decoded.push(op),
+                Ok(_) => duplicates += 1,
+                Err(e) => malformed.push((bytes, e)),
+            }
+        }
+        let messages = signing_messages(&decoded);
+        let items = batch_items(&decoded, &messages);
+        let seed = self.seed();
+        let signatures = match &self.verifier {
+            Some(verifier) if !items.is_empty() => verifier.start(&items, seed),
+            _ => Box::pin(std::future::ready(Some(verify::inline(&items, seed)))),
+        };
+        Started {
+            len,
+            decoded,
+            duplicates,
+            malformed,
+            signatures,
+        }
+    }
+
+    /// Everything a chunk does before its commit: deduplicate, take its
+    /// signatures' verdicts, validate and fold, against the store and the
+    /// chunk in flight.
+    async fn prepare_chunk(&self, started: Started, carry: Carry) -> Result<Chunk, NodeError> {
         let mut chunk = Chunk {
             overlay: Overlay::default(),
             batch: WriteBatch::default(),
@@ -181,22 +218,22 @@ impl<S: Store> Node<S> {
         };
         // The chunk in flight is causal past like the store is.
         chunk.overlay = std::mem::take(&mut chunk.carry.overlay);
-        let mut seen = HashSet::default();
-        let mut decoded = Vec::with_capacity(raw.len());
-        for bytes in raw {
-            match Op::decode(&bytes) {
-                Ok(op) if seen.insert(op.id) => decoded.push(op),
-                Ok(_) => chunk.report.duplicates += 1,
-                Err(e) => {
-                    let id = OpId::of_block(&bytes);
-                    let kept = if bytes.len() <= MAX_OP_BYTES {
-                        bytes
-                    } else {
-                        Vec::new()
-                    };
-                    chunk.quarantine(id, kept, Invalid::Decode(e).into(), false);
-                }
-            }
+        let Started {
+            decoded,
+            duplicates,
+            malformed,
+            signatures,
+            ..
+        } = started;
+        chunk.report.duplicates += duplicates;
+        for (bytes, e) in malformed {
+            let id = OpId::of_block(&bytes);
+            let kept = if bytes.len() <= MAX_OP_BYTES {
+                bytes
+            } else {
+                Vec::new()
+            };
+            chunk.quarantine(id, kept, Invalid::Decode(e).into(), false);
         }
         // What the store holds, per space, as of this chunk: an op above its
         // author's top seq is new, and no rival can hold its position, so
@@ -230,23 +267,23 @@ impl<S: Store> Node<S> {
                     .copied(),
             )
             .collect();
+        // A verifier that could not answer leaves the checks to this thread.
+        let signatures = match signatures.await {
+            Some(verdicts) if verdicts.len() == decoded.len() => verdicts,
+            _ => self.verify_signatures(&decoded),
+        };
         let before = decoded.len();
-        let decoded: Vec<DecodedOp> = decoded
-            .into_iter()
-            .filter(|o| !known.contains(&o.id))
-            .collect();
-        chunk.report.duplicates += before - decoded.len();
-
-        let signatures = self.verify_signatures(&decoded);
         let mut candidates: Vec<Candidate> = decoded
             .into_iter()
             .zip(signatures)
+            .filter(|(op, _)| !known.contains(&op.id))
             .map(|(op, signature)| Candidate {
                 op,
                 signature,
                 was_pending: false,
             })
             .collect();
+        chunk.report.duplicates += before - candidates.len();
 
         loop {
             self.prefetch(&candidates, &mut chunk).await?;
@@ -323,17 +360,15 @@ impl<S: Store> Node<S> {
     }
 
     pub(crate) fn verify_signatures(&self, ops: &[DecodedOp]) -> Vec<Result<(), SignatureError>> {
-        let messages: Vec<Vec<u8>> = ops.iter().map(DecodedOp::signing_bytes).collect();
-        let items: Vec<BatchItem<'_>> = ops
-            .iter()
-            .zip(&messages)
-            .map(|(o, m)| BatchItem {
-                signer: &o.op.data.author,
-                message: m,
-                signature: &o.op.sig,
-            })
-            .collect();
-        sig::verify_batch(&items, &mut seeded_rng(&*self.env))
+        let messages = signing_messages(ops);
+        verify::inline(&batch_items(ops, &messages), self.seed())
+    }
+
+    /// Fresh random bytes for a batch's coefficients.
+    fn seed(&self) -> [u8; 32] {
+        let mut seed = [0u8; 32];
+        self.env.random_bytes(&mut seed);
+        seed
     }
 
     /// Loads from the store the causal past the candidates name, skipping
@@ -493,6 +528,35 @@ impl<S: Store> Node<S> {
         let view = views.get_mut(&space).ok_or(NodeError::MissingView(space))?;
         Ok(view.apply(op).err().map(Rejection::Refused))
     }
+}
+
+/// A chunk decoded, its signature checks under way.
+struct Started {
+    /// Blocks in the chunk, as received.
+    len: usize,
+    /// The ops that decoded, without repeats.
+    decoded: Vec<DecodedOp>,
+    /// Repeats within the chunk.
+    duplicates: usize,
+    /// Blocks that did not decode, with the reason.
+    malformed: Vec<(Vec<u8>, DecodeError)>,
+    /// The verdicts on `decoded`'s signatures, in order.
+    signatures: Verification,
+}
+
+fn signing_messages(ops: &[DecodedOp]) -> Vec<Vec<u8>> {
+    ops.iter().map(DecodedOp::signing_bytes).collect()
+}
+
+fn batch_items<'a>(ops: &'a [DecodedOp], messages: &'a [Vec<u8>]) -> Vec<BatchItem<'a>> {
+    ops.iter()
+        .zip(messages)
+        .map(|(o, m)| BatchItem {
+            signer: &o.op.data.author,
+            message: m,
+            signature: &o.op.sig,
+        })
+        .collect()
 }
 
 impl Chunk {

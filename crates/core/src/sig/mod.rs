@@ -31,6 +31,8 @@ use rand_core::CryptoRng;
 
 use crate::identity::Did;
 
+pub mod packed;
+
 /// Why a signature was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
