@@ -4,7 +4,9 @@
 #     and all on one thread) vs plain batch verification, and the
 #     reload time with everything stored (HEARTH_BENCH_BROWSER_OPS, default 20000;
 #     run it again with 100000 for the 100k reload figure);
-#   - the web app's bundle size, gzipped.
+#   - the web app's bundle size, gzipped;
+#   - cold sync of a 100,000-op space (HEARTH_BENCH_SYNC_OPS) from a relay into
+#     a fresh page: seconds until it shows every op (target < 15 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --all
@@ -22,3 +24,13 @@ for f in web/dist/*.wasm web/dist/*.js web/dist/*.css; do
   bytes=$((bytes + $(gzip -9 -c "$f" | wc -c)))
 done
 echo "bundle_gzip_bytes = $bytes"
+
+# Cold sync of a large space from a relay into a fresh page: the CLI and the
+# workload generator as the tests build them, the relay as its bench builds
+# it (release); both are no-ops after scripts/test.sh's earlier steps.
+cargo test --workspace --no-run --locked >/dev/null 2>&1
+cargo bench -p hearth-relay --bench cold_sync --no-run --locked >/dev/null 2>&1
+cd tests/e2e
+npm ci --no-audit --no-fund --loglevel=error >/dev/null
+HEARTH_RELAY_BIN="$PWD/../../target/release/hearth-relay" node cold-sync.bench.js \
+  | grep -E 'browser|busy'

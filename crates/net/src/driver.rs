@@ -17,15 +17,26 @@ use crate::sync::{Output, Sync};
 /// bounded batch takes a little of every author's log.
 const PAGE: usize = 16;
 
-/// Answers every `Fetch` and `Ingest` the machine asks for, until only
-/// network outputs are left; returns those, in order.
+/// Answers the `Fetch` and `Ingest` outputs the machine asks for and
+/// returns its network outputs, in order. Stops before store work that
+/// follows network outputs, so that the caller sends those first (a
+/// continued sync's next request goes out before this batch is ingested,
+/// and the peer reads the next batch meanwhile): call it again until it
+/// returns nothing.
 pub async fn step<S: Store, P: Copy + Ord + Debug>(
     node: &Node<S>,
     sync: &mut Sync<P>,
     now: u64,
 ) -> Result<Vec<Output<P>>, NodeError> {
     let mut network = Vec::new();
-    while let Some(output) = sync.poll_output() {
+    while let Some(next) = sync.peek_output() {
+        let store_work = matches!(next, Output::Fetch { .. } | Output::Ingest { .. });
+        if store_work && !network.is_empty() {
+            break;
+        }
+        let Some(output) = sync.poll_output() else {
+            break;
+        };
         match output {
             Output::Fetch {
                 peer,
@@ -40,7 +51,6 @@ pub async fn step<S: Store, P: Copy + Ord + Debug>(
                 peer,
                 space,
                 blocks,
-                more,
             } => {
                 let report = node.ingest(blocks, |_| {}).await?;
                 // The sender's fault: ops that fail validation. Not an
@@ -53,7 +63,7 @@ pub async fn step<S: Store, P: Copy + Ord + Debug>(
                     })
                     .count();
                 let vv = node.store().version_vector(&space).await?;
-                sync.handle_ingested(peer, space, vv, invalid, more, now);
+                sync.handle_ingested(peer, space, vv, invalid, now);
             }
             other => network.push(other),
         }

@@ -142,27 +142,56 @@ fn a_peer_sending_garbage_is_cut_off_and_refused_for_a_while() {
 }
 
 #[test]
-fn ops_from_a_peer_go_to_ingest_and_more_continues_the_sync() {
+fn a_batch_marked_more_is_answered_before_it_is_ingested() {
     let mut a = Sync::new(Config::default());
-    a.handle_holdings(space(), vv(&[]));
+    a.handle_holdings(space(), vv(&[(7, 0)]));
     a.handle_connected(4u8, 0);
     drain(&mut a);
-    let batch = SyncMessage::Ops {
+    // Two batches of author 1's log (seq 0..=1, then 2), each marked more.
+    let ops = hearth_node::testkit::workload(3, 1);
+    let batch = |ops: &[Vec<u8>], more| SyncMessage::Ops {
         space: space(),
-        ops: vec![vec![1, 2, 3].into()],
-        more: true,
+        ops: ops.iter().cloned().map(Into::into).collect(),
+        more,
     };
-    a.handle_message(4, &batch.encode(), 1);
+    a.handle_message(4, &batch(&ops[..2], true).encode(), 1);
     let out = drain(&mut a);
-    assert!(
-        matches!(&out[..], [Output::Ingest { peer: 4, more: true, blocks, .. }] if blocks == &vec![vec![1, 2, 3]])
-    );
-    a.handle_ingested(4, space(), vv(&[(1, 0)]), 0, true, 2);
-    let next = sent(&drain(&mut a));
-    assert!(
-        matches!(&next[..], [(4, SyncMessage::Summary { vv: Some(_), .. })]),
-        "{next:?}"
-    );
+    // The next summary goes out first, counting the batch as held; then
+    // the batch goes to ingest.
+    let claimed = |out: &[Output<u8>]| match out {
+        [
+            Output::Send {
+                peer: 4,
+                message:
+                    SyncMessage::Summary {
+                        vv: Some(v),
+                        reply: false,
+                        ..
+                    },
+            },
+            Output::Ingest {
+                peer: 4, blocks, ..
+            },
+        ] => (
+            unpack(v, &vv(&[(7, 5), (1, 5)])).expect("reads").known,
+            blocks.len(),
+        ),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(claimed(&out), (vv(&[(7, 0), (1, 1)]), 2));
+    // The second batch arrives before the first is ingested: the claim
+    // grows from the last one, not from the holdings.
+    a.handle_message(4, &batch(&ops[2..], true).encode(), 2);
+    assert_eq!(claimed(&drain(&mut a)), (vv(&[(7, 0), (1, 2)]), 1));
+    // Ingesting does not ask again, and the round still awaits its answer.
+    a.handle_ingested(4, space(), vv(&[(7, 0), (1, 1)]), 0, 3);
+    assert!(drain(&mut a).is_empty());
+    assert!(!a.agrees(&4, &space()));
+    // The last batch ends the continuation.
+    a.handle_message(4, &batch(&[], false).encode(), 4);
+    assert!(matches!(&drain(&mut a)[..], [Output::Ingest { .. }]));
+    a.handle_ingested(4, space(), vv(&[(7, 0), (1, 2)]), 0, 5);
+    assert!(drain(&mut a).is_empty());
 }
 
 #[test]

@@ -411,10 +411,30 @@ impl<S: Store> Network<S> {
     }
 
     /// Runs the machine's outputs: store work through the driver, the rest
-    /// onto the swarm.
+    /// onto the swarm. What the machine sends before store work is handed to
+    /// the connections first, so it travels while the store works (the next
+    /// request of a long sync, while this batch is ingested).
     async fn flush(&mut self) -> Result<(), NetworkError> {
-        let now = self.now();
-        for output in driver::step(&self.node, &mut self.sync, now).await? {
+        loop {
+            let now = self.now();
+            let outputs = driver::step(&self.node, &mut self.sync, now).await?;
+            if outputs.is_empty() {
+                return Ok(());
+            }
+            self.send(outputs);
+            // Let the swarm pass them to the connection tasks (and take in
+            // whatever is ready) without waiting.
+            for _ in 0..64 {
+                match self.swarm.select_next_some().now_or_never() {
+                    Some(event) => self.on_event(event),
+                    None => break,
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, outputs: Vec<Output<PeerId>>) {
+        for output in outputs {
             match output {
                 Output::Send { peer, message } => {
                     let bytes = ByteBuf::from(message.encode());
@@ -454,6 +474,5 @@ impl<S: Store> Network<S> {
                 }
             }
         }
-        Ok(())
     }
 }

@@ -220,11 +220,19 @@ impl World {
         let (Some(node), Some(sync)) = (n.node.as_ref(), n.sync.as_mut()) else {
             return Ok(());
         };
-        let outputs = run_ready(driver::step(node, sync, now)).map_err(|e| SimFailure::Node {
-            seed: self.config.seed,
-            node: i,
-            error: e.to_string(),
-        })?;
+        // Messages are delivered later anyway: run all the store work first.
+        let mut outputs = Vec::new();
+        loop {
+            let more = run_ready(driver::step(node, sync, now)).map_err(|e| SimFailure::Node {
+                seed: self.config.seed,
+                node: i,
+                error: e.to_string(),
+            })?;
+            if more.is_empty() {
+                break;
+            }
+            outputs.extend(more);
+        }
         for output in outputs {
             match output {
                 Output::Send { peer, message } => self.send(i, peer, &message),

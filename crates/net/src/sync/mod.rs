@@ -13,9 +13,10 @@
 //!   agrees stays silent: in steady state nothing else is sent. Otherwise the
 //!   summary carries the vector; the peer answers with the ops the sender
 //!   lacks, in bounded batches, and with its own vector if the sender holds
-//!   ops it lacks (push-pull in one round). A batch marked `more` is followed
-//!   at once by a fresh summary, so a long sync continues, and resumes after a
-//!   disconnect from whatever the node then holds.
+//!   ops it lacks (push-pull in one round). A batch marked `more` is answered
+//!   at once, before it is ingested, by a summary that counts it as held, so
+//!   the peer reads the next batch while this node ingests this one; a long
+//!   sync resumes after a disconnect from whatever the node then holds.
 //! - **Blame.** Ops that fail validation count against the peer that sent
 //!   them; past a limit the peer is disconnected and refused for a while.
 
@@ -102,8 +103,6 @@ pub enum Output<P> {
         space: SpaceId,
         /// Op blocks.
         blocks: Vec<Vec<u8>>,
-        /// Whether the sender holds more (ask again after ingesting).
-        more: bool,
     },
     /// This node now syncs `space` too (a peer brought it up and the
     /// machine hosts every space): listen on its topic.
@@ -134,6 +133,9 @@ struct Peer {
     awaiting: BTreeMap<SpaceId, u64>,
     /// Invalid ops and malformed messages received.
     invalid: u32,
+    /// Per space, while a long sync from this peer continues: what this node
+    /// told it it holds (its holdings and the batches still being ingested).
+    expecting: BTreeMap<SpaceId, VersionVector>,
 }
 
 /// The sync state machine of one node. `P` names peers (a libp2p peer id,
@@ -166,6 +168,11 @@ impl<P: Copy + Ord + Debug> Sync<P> {
     /// The next thing to do, if any.
     pub fn poll_output(&mut self) -> Option<Output<P>> {
         self.out.pop_front()
+    }
+
+    /// The next thing to do, left in place.
+    pub fn peek_output(&self) -> Option<&Output<P>> {
+        self.out.front()
     }
 
     /// Syncs `space`, of which this node holds `vv` (also after every change
@@ -248,6 +255,40 @@ impl<P: Copy + Ord + Debug> Sync<P> {
             reply: true,
         };
         state.awaiting.insert(space, now + self.config.timeout_ms);
+        // A fresh round starts from what the node holds.
+        state.expecting.remove(&space);
+        self.out.push_back(Output::Send { peer, message });
+    }
+
+    /// Asks `peer` for the batch after `blocks` (which it sent, marked
+    /// `more`) before they are ingested: the summary counts them as held.
+    /// Batches follow each author's log in order, so the claim is a
+    /// contiguous extension of what the node holds; if an op then fails,
+    /// the next full round finds the difference.
+    fn continue_round(&mut self, peer: P, space: SpaceId, blocks: &[Vec<u8>], now: u64) {
+        let (Some(held), Some(state)) = (self.spaces.get(&space), self.peers.get_mut(&peer)) else {
+            return;
+        };
+        let mut claimed = state
+            .expecting
+            .remove(&space)
+            .unwrap_or_else(|| held.vv.clone());
+        for (author, top) in held.vv.iter() {
+            claimed.observe(*author, *top);
+        }
+        for block in blocks {
+            if let Ok(op) = hearth_core::Op::decode(block) {
+                claimed.observe(op.op.data.author, op.op.data.seq);
+            }
+        }
+        let message = SyncMessage::Summary {
+            space,
+            digest: digest(&claimed),
+            vv: Some(pack(&claimed).into()),
+            reply: false,
+        };
+        state.awaiting.insert(space, now + self.config.timeout_ms);
+        state.expecting.insert(space, claimed);
         self.out.push_back(Output::Send { peer, message });
     }
 
@@ -290,12 +331,16 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                 }
             }
             SyncMessage::Ops { ops, more, .. } => {
-                let blocks = ops.into_iter().map(ByteBuf::into_vec).collect();
+                let blocks: Vec<Vec<u8>> = ops.into_iter().map(ByteBuf::into_vec).collect();
+                if more {
+                    self.continue_round(peer, space, &blocks, now);
+                } else if let Some(state) = self.peers.get_mut(&peer) {
+                    state.expecting.remove(&space);
+                }
                 self.out.push_back(Output::Ingest {
                     peer,
                     space,
                     blocks,
-                    more,
                 });
             }
             SyncMessage::Push { op, .. } => {
@@ -303,7 +348,6 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                     peer,
                     space,
                     blocks: vec![op.into_vec()],
-                    more: false,
                 });
             }
         }
@@ -362,29 +406,24 @@ impl<P: Copy + Ord + Debug> Sync<P> {
     }
 
     /// The driver ingested what `peer` sent in `space`: this node now holds
-    /// `vv`, and `invalid` of the ops failed validation. `more` is what the
-    /// [`Output::Ingest`] said.
+    /// `vv`, and `invalid` of the ops failed validation.
     pub fn handle_ingested(
         &mut self,
         peer: P,
         space: SpaceId,
         vv: VersionVector,
         invalid: usize,
-        more: bool,
         now: u64,
     ) {
         self.handle_holdings(space, vv);
         if invalid > 0 {
             self.blame(peer, invalid, now);
         }
-        let Some(state) = self.peers.get_mut(&peer) else {
-            return;
-        };
-        state.awaiting.remove(&space);
-        if more {
-            // Continue: the peer answers the fresh vector with the next batch.
-            state.digests.remove(&space);
-            self.start_round(peer, space, now);
+        // A continued sync still awaits its next batch.
+        if let Some(state) = self.peers.get_mut(&peer)
+            && !state.expecting.contains_key(&space)
+        {
+            state.awaiting.remove(&space);
         }
     }
 

@@ -24,11 +24,16 @@ use super::{Verdicts, Verification, inline};
 /// worker costs more than they do.
 const MIN_BATCH: usize = 64;
 
-/// The page verifies this share of each batch itself (after handing the
-/// rest to the worker): during bulk ingest the page's own work per op
-/// (decode, validate, fold, store) is smaller than a signature check, so
-/// the worker is the bottleneck and the page has room for a part of it.
-const PAGE_SHARE: (usize, usize) = (1, 4);
+/// The page verifies a share of each batch itself, in sixteenths (after
+/// handing the rest to the worker), adapted to which side waits: when the
+/// worker's verdicts are not in yet by the time the page wants them, the
+/// page had room and takes a sixteenth more next time; when they are, it
+/// takes a sixteenth less. Local bulk ingest settles near a quarter (the
+/// page's own work per op is smaller than a signature check); a sync from a
+/// relay, where the page also decrypts and decodes the transfer, near none.
+const SHARE_STEPS: usize = 16;
+const MAX_PAGE_SHARE: usize = 8;
+const START_PAGE_SHARE: usize = 4;
 
 /// The worker's script. The first message is the module's bytes; every later
 /// one a `{ id, batch }` answered by `{ id, verdicts }` (`null` if the batch
@@ -87,6 +92,8 @@ pub struct WorkerVerifier {
     worker: Worker,
     shared: Rc<Shared>,
     next: Cell<u32>,
+    /// Sixteenths of each batch the page verifies (see [`SHARE_STEPS`]).
+    page_share: Rc<Cell<usize>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(JsValue)>,
 }
@@ -132,6 +139,7 @@ impl WorkerVerifier {
             worker,
             shared,
             next: Cell::new(0),
+            page_share: Rc::new(Cell::new(START_PAGE_SHARE)),
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -160,7 +168,7 @@ impl super::SignatureVerifier for WorkerVerifier {
             let verdicts = inline(items, seed);
             return Box::pin(std::future::ready(Some(verdicts)));
         }
-        let (page, worker) = items.split_at(items.len() * PAGE_SHARE.0 / PAGE_SHARE.1);
+        let (page, worker) = items.split_at(items.len() * self.page_share.get() / SHARE_STEPS);
         let id = self.next.get();
         self.next.set(id.wrapping_add(1));
         // The page's part uses its own coefficients: a seed per batch.
@@ -184,8 +192,23 @@ impl super::SignatureVerifier for WorkerVerifier {
             .borrow_mut()
             .insert(id, (tx, worker.len()));
         let mut verdicts = inline(page, seed);
+        let share = Rc::clone(&self.page_share);
         Box::pin(async move {
-            verdicts.extend(rx.await.ok().flatten()?);
+            let mut rx = rx;
+            let answer = match rx.try_recv() {
+                // Already in: the worker waited for the page.
+                Ok(Some(answer)) => {
+                    share.set(share.get().saturating_sub(1));
+                    answer
+                }
+                // Not yet: the page waits for the worker.
+                Ok(None) => {
+                    share.set((share.get() + 1).min(MAX_PAGE_SHARE));
+                    rx.await.ok()?
+                }
+                Err(_) => None,
+            };
+            verdicts.extend(answer?);
             Some(verdicts)
         })
     }
