@@ -118,6 +118,7 @@ async fn metrics_follow_the_network_in_prometheus_text() {
             reservations,
             circuits: 1,
         },
+        dial_error: None,
     };
     metrics.observe(&status(25, 1000, 2));
     metrics.observe(&status(40, 1500, 1));

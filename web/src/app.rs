@@ -10,6 +10,7 @@ use hearth_store::{IdbStore, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::relays::Relays;
 use crate::{keystore, network, tabs};
 
 const DB_NAME: &str = "hearth";
@@ -397,6 +398,7 @@ fn Home(ui: Ui) -> impl IntoView {
             </ul>
         </section>
         <Join ui=ui />
+        <Relays error=ui.error />
         <Import ui=ui />
         <form class="card" on:submit=create>
             <h2>"Create a space"</h2>

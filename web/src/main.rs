@@ -9,6 +9,8 @@ mod keystore;
 #[cfg(target_arch = "wasm32")]
 mod network;
 #[cfg(target_arch = "wasm32")]
+mod relays;
+#[cfg(target_arch = "wasm32")]
 mod tabs;
 #[cfg(target_arch = "wasm32")]
 mod verifier;

@@ -49,11 +49,12 @@ pub async fn connect(
             }
         }
     };
-    let dial: Vec<Multiaddr> = addrs
+    let mut dial: Vec<Multiaddr> = addrs
         .iter()
         .filter(|a| a.contains("/ws/"))
         .filter_map(|a| a.parse().ok())
         .collect();
+    dial.extend(crate::relays::addrs());
     if dial.is_empty() {
         return state.set("offline (the relay offers no WebSocket address)".into());
     }
@@ -111,19 +112,32 @@ fn describe(status: &Status) -> String {
         0 => "online · in step with the relay".to_owned(),
         n => format!("online · syncing {n} space(s)"),
     };
-    match status.circuit_peers {
+    let sync = match status.circuit_peers {
         0 => sync,
         1 => format!("{sync} · 1 member reached through it"),
         n => format!("{sync} · {n} members reached through it"),
+    };
+    match &status.dial_error {
+        Some(e) => format!("{sync} · {e}"),
+        None => sync,
     }
 }
 
 /// Starts syncing `space` (joining it). False when the network is not up.
 pub fn join(space: SpaceId) -> bool {
+    command(Command::Host(space))
+}
+
+/// Dials a relay the member added. False when the network is not up.
+pub fn dial(addr: Multiaddr) -> bool {
+    command(Command::Dial(addr))
+}
+
+fn command(command: Command) -> bool {
     COMMANDS.with(|c| {
         c.borrow()
             .as_ref()
-            .is_some_and(|tx| tx.unbounded_send(Command::Host(space)).is_ok())
+            .is_some_and(|tx| tx.unbounded_send(command).is_ok())
     })
 }
 

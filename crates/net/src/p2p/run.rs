@@ -77,6 +77,9 @@ pub struct Status {
     pub circuit_peers: usize,
     /// What went over the wire so far.
     pub traffic: Traffic,
+    /// Why the last address asked for ([`Command::Dial`]) could not be
+    /// dialled, if it could not.
+    pub dial_error: Option<String>,
 }
 
 /// Counters a relay's operator watches (`/metrics`).
@@ -122,6 +125,7 @@ pub struct Network<S: Store> {
     /// Peers to dial again whenever no peer is connected (a relay that
     /// restarted, a network that came back).
     redial: Vec<Multiaddr>,
+    dial_error: Option<String>,
     last_dial: Instant,
     traffic: Traffic,
     reserved: HashSet<PeerId>,
@@ -169,6 +173,7 @@ impl<S: Store> Network<S> {
             commands,
             commander,
             redial: options.dial.clone(),
+            dial_error: None,
             last_dial: Instant::now(),
             traffic: Traffic::default(),
             reserved: HashSet::default(),
@@ -236,6 +241,7 @@ impl<S: Store> Network<S> {
                 reservations: self.reserved.len(),
                 ..self.traffic
             },
+            dial_error: self.dial_error.clone(),
         }
     }
 
@@ -285,13 +291,17 @@ impl<S: Store> Network<S> {
     async fn on_command(&mut self, command: Command) -> Result<(), NetworkError> {
         match command {
             Command::Host(space) => self.host(space).await,
+            // A member's address may be wrong: say so, and keep running.
             Command::Dial(addr) => {
-                self.swarm
+                self.dial_error = self
+                    .swarm
                     .dial(addr.clone())
-                    .map_err(|e| NetworkError::Address {
-                        addr,
-                        reason: e.to_string(),
-                    })
+                    .err()
+                    .map(|e| format!("could not dial {addr}: {e}"));
+                if self.dial_error.is_none() && !self.redial.contains(&addr) {
+                    self.redial.push(addr);
+                }
+                Ok(())
             }
         }
     }
