@@ -17,6 +17,12 @@ use hearth_node::{Node, SystemEnv};
 use hearth_store::suite::run_ready;
 use hearth_store::{MemoryStore, RedbStore, Store};
 
+mod chapter;
+mod charter;
+mod domain;
+mod gov;
+mod gov_proposal;
+mod gov_records;
 mod identity_file;
 mod sync;
 
@@ -41,6 +47,15 @@ enum Command {
     /// Ops: post, list, export, import.
     #[command(subcommand)]
     Op(OpCommand),
+    /// Chapters: found, show, members, invite, join, leave, and membership changes.
+    #[command(subcommand)]
+    Chapter(chapter::ChapterCommand),
+    /// A chapter's charter: show, versions, diff, statutes, parameters, orders.
+    #[command(subcommand)]
+    Charter(charter::CharterCommand),
+    /// Governance: proposals, votes, delegation, appeals, orders, emergencies, receipts.
+    #[command(subcommand)]
+    Gov(gov::GovCommand),
     /// Check a CAR or DAG-CBOR file of ops offline and print each op's validity.
     Verify {
         /// The file to check.
@@ -182,6 +197,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         },
         Command::Space(cmd) => space(&open_node(&dir)?, cmd)?,
         Command::Op(cmd) => return op(&open_node(&dir)?, cmd),
+        Command::Chapter(cmd) => chapter::chapter(&open_node(&dir)?, cmd)?,
+        Command::Charter(cmd) => charter::charter(&open_node(&dir)?, cmd)?,
+        Command::Gov(cmd) => gov::run(&open_node(&dir)?, cmd)?,
         Command::Verify { file } => return verify(&file),
         Command::Sync {
             relays,
@@ -224,9 +242,9 @@ fn space(node: &Node<RedbStore>, cmd: SpaceCommand) -> Result<()> {
             for v in node.spaces() {
                 println!(
                     "{}\t{}\t{} members\t{} ops",
-                    v.id,
-                    v.name,
-                    v.members.len(),
+                    v.id(),
+                    v.name(),
+                    v.members().len(),
                     v.op_count
                 );
             }
@@ -236,7 +254,10 @@ fn space(node: &Node<RedbStore>, cmd: SpaceCommand) -> Result<()> {
             let v = status.view;
             println!(
                 "space    {}\nname     {}\ncreator  {}\nops      {}",
-                v.id, v.name, v.creator, v.op_count
+                v.id(),
+                v.name(),
+                v.creator(),
+                v.op_count
             );
             println!(
                 "state    {}",
@@ -246,8 +267,8 @@ fn space(node: &Node<RedbStore>, cmd: SpaceCommand) -> Result<()> {
                     "syncing"
                 }
             );
-            println!("members  {}", v.members.len());
-            for m in &v.members {
+            println!("members  {}", v.members().len());
+            for m in v.members() {
                 println!("  {}", m.did);
             }
         }

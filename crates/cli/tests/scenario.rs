@@ -50,10 +50,13 @@ fn two_members_share_a_space_through_car_files() {
         "{show}"
     );
 
-    // Bob is not the creator: his node refuses to sign a membership change.
+    // Bob may not manage membership: his node refuses to sign the change.
     let refused = hearth(&bob, &["space", "remove", &space, &alice_did]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("only the space's creator"));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("violates permission 'manage membership'")
+    );
 }
 
 #[test]

@@ -25,7 +25,7 @@
 //!     prev: None,
 //!     deps: vec![],
 //!     ts: 1_700_000_000_000,
-//!     body: Body::Genesis { name: "Riverside".into(), nonce },
+//!     body: Body::Genesis { name: "Riverside".into(), nonce, founding: None },
 //! }
 //! .sign(&alice);
 //! let again = Op::decode(&genesis.bytes).unwrap();
@@ -33,7 +33,10 @@
 //! ```
 
 pub mod car;
+pub mod chapter;
+pub mod context;
 pub mod equivocation;
+pub mod gov;
 pub mod identity;
 pub mod ids;
 pub mod op;

@@ -15,6 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::chapter::{ChapterOp, Founding};
+use crate::gov::GovOp;
 use crate::identity::{Did, Keypair};
 use crate::ids::{OpId, SpaceId};
 use crate::sig::Signature;
@@ -46,6 +48,10 @@ pub enum Body {
         /// Makes the space id unique (16 random bytes).
         #[serde(with = "serde_bytes")]
         nonce: Vec<u8>,
+        /// A chapter's charter and founders; a plain space has none (and
+        /// the plain charter, [`crate::chapter::template::plain`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        founding: Option<Box<Founding>>,
     },
     /// Admits a member (only the space's creator, in this version).
     AddMember {
@@ -62,6 +68,10 @@ pub enum Body {
         /// The text.
         text: String,
     },
+    /// A chapter op: membership, roles, invites, the charter.
+    Chapter(ChapterOp),
+    /// A governance op: proposals, votes, delegation, appeals, emergencies.
+    Gov(GovOp),
 }
 
 impl Body {
@@ -72,6 +82,19 @@ impl Body {
             Body::AddMember { .. } => "add_member",
             Body::RemoveMember { .. } => "remove_member",
             Body::Note { .. } => "note",
+            Body::Chapter(op) => op.kind(),
+            Body::Gov(op) => op.kind(),
+        }
+    }
+
+    /// Whether the op changes who may do what in its space (see
+    /// [`crate::context`]): genesis, membership and chapter ops but profiles.
+    pub fn is_governing(&self) -> bool {
+        match self {
+            Body::Genesis { .. } | Body::AddMember { .. } | Body::RemoveMember { .. } => true,
+            Body::Note { .. } => false,
+            Body::Chapter(op) => op.is_governing(),
+            Body::Gov(_) => true,
         }
     }
 }
@@ -132,6 +155,14 @@ pub enum DecodeError {
     /// A field is out of its bounds or the op's shape is wrong.
     #[error("malformed op: {0}")]
     Shape(Shape),
+    /// A domain's body is out of its bounds.
+    #[error("malformed {kind} op: {detail}")]
+    Body {
+        /// The body's kind.
+        kind: String,
+        /// What is wrong.
+        detail: String,
+    },
 }
 
 /// Context-free rules on an op's fields, checked at decode time.
@@ -247,7 +278,11 @@ impl OpData {
             return Err(DecodeError::Shape(Shape::PrevAtSeqZero));
         }
         match &self.body {
-            Body::Genesis { name, nonce } => {
+            Body::Genesis {
+                name,
+                nonce,
+                founding,
+            } => {
                 if self.seq != 0 || !self.deps.is_empty() {
                     return Err(DecodeError::Shape(Shape::GenesisNotFirst));
                 }
@@ -260,6 +295,14 @@ impl OpData {
                 if SpaceId::derive(self.author.public_key(), nonce) != self.space {
                     return Err(DecodeError::Shape(Shape::SpaceIdMismatch));
                 }
+                if let Some(f) = founding {
+                    f.charter
+                        .check_shape()
+                        .map_err(|e| body_error("genesis", e))?;
+                    if f.founders.len() > crate::chapter::charter::MAX_ITEMS {
+                        return Err(body_error("genesis", "too many founders"));
+                    }
+                }
             }
             Body::Note { text } if text.len() > MAX_NOTE_BYTES => {
                 return Err(DecodeError::Shape(Shape::NoteTooLong));
@@ -269,7 +312,19 @@ impl OpData {
             }
             _ => {}
         }
+        match &self.body {
+            Body::Chapter(op) => op.check_shape().map_err(|e| body_error(op.kind(), e))?,
+            Body::Gov(op) => op.check_shape().map_err(|e| body_error(op.kind(), e))?,
+            _ => {}
+        }
         Ok(())
+    }
+}
+
+fn body_error(kind: &str, detail: &str) -> DecodeError {
+    DecodeError::Body {
+        kind: kind.to_owned(),
+        detail: detail.to_owned(),
     }
 }
 
@@ -323,6 +378,7 @@ mod tests {
             body: Body::Genesis {
                 name: "Riverside Food Co-op".into(),
                 nonce,
+                founding: None,
             },
         }
         .sign(kp)

@@ -1,168 +1,275 @@
-//! The first view: spaces and their members, folded from genesis and
-//! membership ops. (The chapter domain replaces this with charters, roles and
-//! admission policies.)
+//! The view of one space: its chapter as of everything held (the fold of
+//! its governing ops, [`crate::context`]), and what ordinary ops add up to.
 //!
-//! In this version only a space's creator admits and removes members, so every
-//! membership change is ordered by one author's log and the view cannot depend
-//! on the order in which ops from different authors arrive.
+//! [`SpaceView::admit`] takes every verified op of the space, in a causal
+//! order: it finds the op's context from its parents', checks the op
+//! against the chapter as of that context, and records it. Views are
+//! deterministic: two nodes holding the same ops hold equal views, whatever
+//! order the ops arrived in.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chapter::{Chapter, ChapterOp, ChapterState, Permission, Profile, Record, Refusal};
+use crate::context::{CtxId, History, HistorySnapshot, Rules, UnknownContext};
 use crate::identity::Did;
 use crate::ids::{OpId, SpaceId};
 use crate::op::Body;
 use crate::validate::VerifiedOp;
 
-/// A member as the view records them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    /// Who.
-    pub did: Did,
-    /// The claimed time of the op that admitted them.
-    pub since: u64,
-    /// The op that admitted them.
-    pub admitted_by: OpId,
+/// What admitting an op found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// The op's context (store it with the op).
+    pub ctx: CtxId,
+    /// Why the chapter refused it, if it did: the op stays in its author's
+    /// log (so the log is whole) but is never folded.
+    pub refusal: Option<Refusal>,
 }
 
 /// A space, as folded from its valid ops.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SpaceView {
-    /// The space's id.
-    pub id: SpaceId,
-    /// Its name, from genesis.
-    pub name: String,
-    /// Who created it.
-    pub creator: Did,
-    /// The genesis op.
-    pub genesis: OpId,
-    /// When it was created (claimed).
-    pub created_at: u64,
-    /// Current members, sorted by DID.
-    pub members: Vec<Member>,
-    /// How many valid ops have been folded.
+    id: SpaceId,
+    history: History<ChapterState>,
+    /// Profiles, by member: the one from their latest op in the space.
+    profiles: BTreeMap<Did, (u64, Profile)>,
+    /// How many ops were folded (refused ones are not).
     pub op_count: u64,
     /// The latest claimed time among folded ops.
     pub last_ts: u64,
 }
 
-/// Why a valid op was refused by this view's rules.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// Only the space's creator may change membership (in this version).
-    #[error("only the space's creator may {0}")]
-    NotCreator(String),
-    /// The member to add is already a member.
-    #[error("{0} is already a member")]
-    AlreadyMember(Did),
-    /// The member to remove is not a member.
-    #[error("{0} is not a member")]
-    NotMember(Did),
-    /// The creator cannot be removed.
-    #[error("the space's creator cannot be removed")]
-    RemoveCreator,
-    /// The op is for a different space than this view.
-    #[error("op belongs to another space")]
-    WrongSpace,
-    /// A second genesis for an existing space.
-    #[error("the space already has its genesis")]
-    GenesisAgain,
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    v: u64,
+    id: SpaceId,
+    history: HistorySnapshot<Record>,
+    profiles: Vec<(Did, u64, Profile)>,
+    op_count: u64,
+    last_ts: u64,
 }
+
+/// The snapshot format this code writes.
+const SNAPSHOT_VERSION: u64 = 2;
 
 impl SpaceView {
     /// A new view from a space's genesis op; `None` if `op` is not a genesis.
-    pub fn from_genesis(op: &VerifiedOp) -> Option<Self> {
+    pub fn from_genesis(op: &VerifiedOp) -> Option<(Self, CtxId)> {
         let d = &op.op().data;
-        let Body::Genesis { name, .. } = &d.body else {
+        if !matches!(d.body, Body::Genesis { .. }) {
             return None;
-        };
-        Some(SpaceView {
+        }
+        let mut view = SpaceView {
             id: d.space,
-            name: name.clone(),
-            creator: d.author,
-            genesis: op.id(),
-            created_at: d.ts,
-            members: vec![Member {
-                did: d.author,
-                since: d.ts,
-                admitted_by: op.id(),
-            }],
-            op_count: 1,
-            last_ts: d.ts,
-        })
+            history: History::default(),
+            profiles: BTreeMap::new(),
+            op_count: 0,
+            last_ts: 0,
+        };
+        let admitted = view.admit(op).ok()?;
+        Some((view, admitted.ctx))
     }
 
-    /// Whether `did` is a member.
+    /// The space's id.
+    pub fn id(&self) -> SpaceId {
+        self.id
+    }
+
+    /// The chapter as of everything held.
+    pub fn chapter(&self) -> &Chapter {
+        self.history
+            .current()
+            .chapter()
+            .expect("a view starts from its genesis")
+    }
+
+    /// The space's name.
+    pub fn name(&self) -> &str {
+        &self.chapter().name
+    }
+
+    /// Who founded it.
+    pub fn creator(&self) -> Did {
+        self.chapter().creator
+    }
+
+    /// Its genesis op.
+    pub fn genesis(&self) -> OpId {
+        self.chapter().genesis
+    }
+
+    /// When it was founded (claimed).
+    pub fn created_at(&self) -> u64 {
+        self.chapter().created_at
+    }
+
+    /// Whether `did` is in the chapter now (active or suspended).
     pub fn is_member(&self, did: &Did) -> bool {
-        self.position(did).is_ok()
+        self.chapter()
+            .members
+            .get(did)
+            .is_some_and(|m| m.is_current())
     }
 
-    fn position(&self, did: &Did) -> Result<usize, usize> {
-        self.members.binary_search_by(|m| m.did.cmp(did))
+    /// Members in the chapter now, by DID.
+    pub fn members(&self) -> Vec<&crate::chapter::Member> {
+        self.chapter().current_members().collect()
     }
 
-    /// Checks `op` against the view's rules without changing anything.
-    pub fn check(&self, op: &VerifiedOp) -> Result<(), Refusal> {
+    /// A member's profile, if they gave one.
+    pub fn profile(&self, did: &Did) -> Option<&Profile> {
+        self.profiles.get(did).map(|(_, p)| p)
+    }
+
+    /// The governing ops, with what applying each did in canonical order.
+    pub fn governing(&self) -> Vec<(OpId, Result<(), Refusal>)> {
+        self.history.outcomes()
+    }
+
+    /// The context of everything held, whose frontier an op made now must
+    /// name (as deps) to be checked against the chapter as shown.
+    pub fn frontier(&self) -> Vec<OpId> {
+        self.history
+            .frontier(&self.history.current_context())
+            .unwrap_or_default()
+    }
+
+    /// Checks whether `author` may say `body` at `at` in this space now:
+    /// what a node asks before it signs an op of its own (whose deps name
+    /// [`SpaceView::frontier`], so that this is also what validation asks).
+    pub fn check_body(&self, author: &Did, at: u64, body: &Body) -> Result<(), Refusal> {
+        let rules = self.history.current();
+        if body.is_governing() {
+            let record = self.record(author, at, body);
+            rules.check(&OpId::from_digest([0; 32]), &record)
+        } else {
+            may_post(rules, &self.id, author, at)
+        }
+    }
+
+    fn record(&self, author: &Did, ts: u64, body: &Body) -> Record {
+        Record {
+            space: self.id,
+            author: *author,
+            ts,
+            body: body.clone(),
+        }
+    }
+
+    /// Admits a verified op of this space: finds its context, checks it
+    /// against the chapter as of that context, and folds it unless refused.
+    /// Fails only when a parent's context is unknown (a damaged store).
+    pub fn admit(&mut self, op: &VerifiedOp) -> Result<Admitted, UnknownContext> {
         let d = &op.op().data;
-        self.check_body(&d.space, &d.author, &d.body)
-    }
-
-    /// Checks whether `author` may say `body` in this space now: what a
-    /// node asks before it signs an op of its own.
-    pub fn check_body(&self, space: &SpaceId, author: &Did, body: &Body) -> Result<(), Refusal> {
-        if *space != self.id {
-            return Err(Refusal::WrongSpace);
+        if d.space != self.id {
+            return Ok(Admitted {
+                ctx: CtxId::EMPTY,
+                refusal: Some(Refusal::WrongSpace),
+            });
         }
-        match body {
-            Body::AddMember { .. } | Body::RemoveMember { .. } if *author != self.creator => {
-                Err(Refusal::NotCreator(body.kind().replace('_', " ")))
+        let before = self.history.merge(op.parent_contexts())?;
+        let id = op.id();
+        let (verdict, ctx) = if d.body.is_governing() {
+            let record = self.record(&d.author, d.ts, &d.body);
+            match self
+                .history
+                .with_rules(&before, |r| r.check(&id, &record))?
+            {
+                Ok(()) => (Ok(()), self.history.record(&before, id, record)?),
+                refused => (refused, before),
             }
-            Body::AddMember { member } if self.is_member(member) => {
-                Err(Refusal::AlreadyMember(*member))
+        } else {
+            let space = self.id;
+            let verdict = self
+                .history
+                .with_rules(&before, |r| may_post(r, &space, &d.author, d.ts))?;
+            (verdict, before)
+        };
+        if verdict.is_ok() {
+            self.op_count += 1;
+            self.last_ts = self.last_ts.max(d.ts);
+            let profile = match &d.body {
+                Body::Chapter(ChapterOp::Profile(p)) => Some(p),
+                Body::Chapter(ChapterOp::Join {
+                    profile: Some(p), ..
+                }) => Some(p),
+                _ => None,
+            };
+            if let Some(p) = profile {
+                let newer = self.profiles.get(&d.author).is_none_or(|(s, _)| *s < d.seq);
+                if newer {
+                    self.profiles.insert(d.author, (d.seq, p.clone()));
+                }
             }
-            Body::RemoveMember { member } if *member == self.creator => Err(Refusal::RemoveCreator),
-            Body::RemoveMember { member } if !self.is_member(member) => {
-                Err(Refusal::NotMember(*member))
-            }
-            Body::Genesis { .. } => Err(Refusal::GenesisAgain),
-            _ => Ok(()),
         }
-    }
-
-    /// Folds `op` into the view, or refuses it with the view unchanged.
-    pub fn apply(&mut self, op: &VerifiedOp) -> Result<(), Refusal> {
-        self.check(op)?;
-        let d = &op.op().data;
-        match &d.body {
-            Body::AddMember { member } => {
-                let (Ok(at) | Err(at)) = self.position(member);
-                self.members.insert(
-                    at,
-                    Member {
-                        did: *member,
-                        since: d.ts,
-                        admitted_by: op.id(),
-                    },
-                );
-            }
-            Body::RemoveMember { member } => {
-                let at = self.position(member).expect("checked");
-                self.members.remove(at);
-            }
-            _ => {}
-        }
-        self.op_count += 1;
-        self.last_ts = self.last_ts.max(d.ts);
-        Ok(())
+        Ok(Admitted {
+            ctx,
+            refusal: verdict.err(),
+        })
     }
 
     /// The view as a DAG-CBOR snapshot.
     pub fn to_snapshot(&self) -> Vec<u8> {
-        serde_ipld_dagcbor::to_vec(self).expect("views always encode")
+        let snapshot = Snapshot {
+            v: SNAPSHOT_VERSION,
+            id: self.id,
+            history: self.history.to_snapshot(),
+            profiles: self
+                .profiles
+                .iter()
+                .map(|(did, (seq, p))| (*did, *seq, p.clone()))
+                .collect(),
+            op_count: self.op_count,
+            last_ts: self.last_ts,
+        };
+        serde_ipld_dagcbor::to_vec(&snapshot).expect("views always encode")
     }
 
-    /// A view from a snapshot; `None` if the bytes are not one.
+    /// A view from a snapshot; `None` if the bytes are not one (of this
+    /// version), so the caller rebuilds the view from the ops.
     pub fn from_snapshot(bytes: &[u8]) -> Option<Self> {
-        serde_ipld_dagcbor::from_slice(bytes).ok()
+        let s: Snapshot = serde_ipld_dagcbor::from_slice(bytes).ok()?;
+        if s.v != SNAPSHOT_VERSION {
+            return None;
+        }
+        let history = History::<ChapterState>::from_snapshot(s.history).ok()?;
+        history.current().chapter()?;
+        Some(SpaceView {
+            id: s.id,
+            history,
+            profiles: s
+                .profiles
+                .into_iter()
+                .map(|(did, seq, p)| (did, (seq, p)))
+                .collect(),
+            op_count: s.op_count,
+            last_ts: s.last_ts,
+        })
     }
 }
+
+/// Whether the chapter `rules` lets `author` make an ordinary op (a note,
+/// a profile) in `space` at `at`: if they may post.
+fn may_post(rules: &ChapterState, space: &SpaceId, author: &Did, at: u64) -> Result<(), Refusal> {
+    let chapter = rules.chapter().ok_or(Refusal::WrongSpace)?;
+    if *space != chapter.id {
+        return Err(Refusal::WrongSpace);
+    }
+    chapter.allows(author, at, Permission::Post)
+}
+
+impl PartialEq for SpaceView {
+    /// Views are equal when they hold the same chapter, profiles and counts
+    /// (the order governing ops were recorded in is not part of a view).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.history.current() == other.history.current()
+            && self.profiles == other.profiles
+            && self.op_count == other.op_count
+            && self.last_ts == other.last_ts
+    }
+}
+
+impl Eq for SpaceView {}

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::context::CtxId;
 use crate::identity::Did;
 use crate::ids::{OpId, SpaceId};
 use crate::op::{DecodeError, DecodedOp, Op};
@@ -26,6 +27,9 @@ pub struct OpMeta {
     pub seq: u64,
     /// Its claimed time.
     pub ts: u64,
+    /// Its context: the governing ops in its causal past, itself included
+    /// when it is one (see [`crate::context`]). Set when a view admits it.
+    pub ctx: CtxId,
 }
 
 /// The causal past as validation sees it: the valid ops already known.
@@ -78,6 +82,8 @@ impl From<SignatureError> for Invalid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedOp {
     inner: DecodedOp,
+    /// The contexts of its `prev` and `deps`, in that order.
+    parents: Vec<CtxId>,
 }
 
 impl VerifiedOp {
@@ -93,8 +99,9 @@ impl VerifiedOp {
     pub fn bytes(&self) -> &[u8] {
         &self.inner.bytes
     }
-    /// Its metadata, as stored for later validation.
-    pub fn meta(&self) -> OpMeta {
+    /// Its metadata, as stored for later validation, with the context a
+    /// view found it in.
+    pub fn meta(&self, ctx: CtxId) -> OpMeta {
         let d = &self.inner.op.data;
         OpMeta {
             id: self.inner.id,
@@ -102,7 +109,13 @@ impl VerifiedOp {
             author: d.author,
             seq: d.seq,
             ts: d.ts,
+            ctx,
         }
+    }
+    /// The contexts of its parents (`prev`, then `deps`): what a view merges
+    /// to find the op's own context.
+    pub fn parent_contexts(&self) -> &[CtxId] {
+        &self.parents
     }
     /// Gives back the decoded op.
     pub fn into_decoded(self) -> DecodedOp {
@@ -145,7 +158,7 @@ pub fn validate(
     past: &impl CausalPast,
 ) -> Verdict {
     match check(&op, signature, past) {
-        Ok(()) => Verdict::Valid(VerifiedOp { inner: op }),
+        Ok(parents) => Verdict::Valid(VerifiedOp { inner: op, parents }),
         Err(Check::Missing(missing)) => Verdict::Pending { op, missing },
         Err(Check::Invalid(reason)) => Verdict::Invalid { op, reason },
     }
@@ -160,7 +173,7 @@ fn check(
     op: &DecodedOp,
     signature: Result<(), SignatureError>,
     past: &impl CausalPast,
-) -> Result<(), Check> {
+) -> Result<Vec<CtxId>, Check> {
     signature.map_err(|e| Check::Invalid(e.into()))?;
     let d = &op.op.data;
     if let Some(existing) = past.log_entry(&d.space, &d.author, d.seq)
@@ -170,6 +183,7 @@ fn check(
     }
     let mut missing = Vec::new();
     let mut latest = 0u64;
+    let mut parents = Vec::with_capacity(d.deps.len() + 1);
     if let Some(prev) = d.prev {
         match past.meta(&prev) {
             None => missing.push(prev),
@@ -178,6 +192,7 @@ fn check(
                     return Err(Check::Invalid(Invalid::BrokenLink));
                 }
                 latest = m.ts;
+                parents.push(m.ctx);
             }
         }
     }
@@ -185,7 +200,10 @@ fn check(
         match past.meta(dep) {
             None => missing.push(*dep),
             Some(m) if m.space != d.space => return Err(Check::Invalid(Invalid::ForeignDep(*dep))),
-            Some(m) => latest = latest.max(m.ts),
+            Some(m) => {
+                latest = latest.max(m.ts);
+                parents.push(m.ctx);
+            }
         }
     }
     if !missing.is_empty() {
@@ -197,7 +215,7 @@ fn check(
             past: latest,
         }));
     }
-    Ok(())
+    Ok(parents)
 }
 
 /// Validates one op end to end with single signature verification: decode,
@@ -220,5 +238,5 @@ pub enum Rejection {
     Invalid(#[from] Invalid),
     /// The op is valid but a view's rules refuse it.
     #[error("refused: {0}")]
-    Refused(#[from] crate::space::Refusal),
+    Refused(#[from] crate::chapter::Refusal),
 }

@@ -48,6 +48,7 @@ fn genesis() -> DecodedOp {
         body: Body::Genesis {
             name: "Riverside Food Co-op".into(),
             nonce,
+            founding: None,
         },
     }
     .sign(&alice())
@@ -92,6 +93,69 @@ fn member_and_note_fixtures() {
     }
     .sign(&Keypair::from_seed(&[0xb0; 32]));
     pin("note.op", &note);
+}
+
+#[test]
+fn chapter_fixtures() {
+    use hearth_core::chapter::{ChapterOp, Founding, InviteUse, Template, Tier, invite_code_hash};
+    let nonce = vec![0x6c; 16];
+    let charter = Template::SmallCooperative.charter("Feed the neighbourhood");
+    let founded = OpData {
+        v: OP_VERSION,
+        space: SpaceId::derive(alice().did().public_key(), &nonce),
+        author: alice().did(),
+        seq: 0,
+        prev: None,
+        deps: vec![],
+        ts: 1_763_900_000_000,
+        body: Body::Genesis {
+            name: "Riverside Food Co-op".into(),
+            nonce,
+            founding: Some(Box::new(Founding {
+                charter,
+                founders: vec![],
+            })),
+        },
+    }
+    .sign(&alice());
+    pin("chapter_genesis.op", &founded);
+    let code = [0x42; 32];
+    let invite = OpData {
+        v: OP_VERSION,
+        space: founded.op.data.space,
+        author: alice().did(),
+        seq: 1,
+        prev: Some(founded.id),
+        deps: vec![],
+        ts: 1_763_900_000_500,
+        body: Body::Chapter(ChapterOp::Invite {
+            code_hash: invite_code_hash(&code),
+            expires_at: 1_764_500_000_000,
+            max_uses: 3,
+            tier: Tier::Full,
+        }),
+    }
+    .sign(&alice());
+    pin("invite.op", &invite);
+    let bob = Keypair::from_seed(&[0xb0; 32]);
+    let join = OpData {
+        v: OP_VERSION,
+        space: founded.op.data.space,
+        author: bob.did(),
+        seq: 0,
+        prev: None,
+        deps: vec![invite.id],
+        ts: 1_763_900_001_000,
+        body: Body::Chapter(ChapterOp::Join {
+            invite: Some(InviteUse {
+                invite: invite.id,
+                code,
+            }),
+            profile: None,
+        }),
+    }
+    .sign(&bob);
+    pin("join.op", &join);
 }
 
 #[test]

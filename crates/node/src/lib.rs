@@ -9,13 +9,16 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use hearth_core::chapter::charter::Admission;
+use hearth_core::chapter::{ChapterOp, Founding, Refusal};
 use hearth_core::op::{Body, MAX_DEPS, OP_VERSION, OpData};
-use hearth_core::space::{Refusal, SpaceView};
+use hearth_core::space::SpaceView;
 use hearth_core::{DecodedOp, Keypair, Op, OpId, Rejection, SpaceId};
 
 use hearth_store::{Counts, Store, StoreError, StoredOp};
 
 mod changes;
+mod chapter;
 pub mod env;
 mod ingest;
 #[doc(hidden)]
@@ -150,12 +153,22 @@ impl<S: Store> Node<S> {
                         );
                     }
                 };
-                past.0.insert(verified.id(), verified.meta());
-                match &mut view {
-                    None => view = SpaceView::from_genesis(&verified),
-                    // Refused ops are refused again, identically: same order, same rules.
-                    Some(v) => drop(v.apply(&verified)),
-                }
+                // Refused ops are refused again, identically: same order, same rules.
+                let ctx = match &mut view {
+                    None => {
+                        let (v, ctx) = SpaceView::from_genesis(&verified).ok_or_else(|| {
+                            StoreError::Corrupt("a space's first op is not its genesis".into())
+                        })?;
+                        view = Some(v);
+                        ctx
+                    }
+                    Some(v) => {
+                        v.admit(&verified)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                            .ctx
+                    }
+                };
+                past.0.insert(verified.id(), verified.meta(ctx));
             }
         }
         view.ok_or(NodeError::MissingView(*space))
@@ -260,13 +273,32 @@ impl<S: Store> Node<S> {
             blocks.extend(page.into_iter().map(|s| (s.meta.id, s.bytes)));
         }
         Ok(hearth_core::car::write_car(
-            &[view.genesis],
+            &[view.genesis()],
             blocks.iter().map(|(id, b)| (*id, b.as_slice())),
         ))
     }
 
-    /// Creates a space named `name` with this node's identity as creator.
+    /// Creates a plain space named `name` with this node's identity as
+    /// creator (anyone may join it; see the chapter's plain charter).
     pub async fn create_space(&self, name: &str) -> Result<SpaceId, NodeError> {
+        self.found(name, None).await
+    }
+
+    /// Founds a chapter named `name` with its charter and founders; this
+    /// node's identity is its first founder.
+    pub async fn create_chapter(
+        &self,
+        name: &str,
+        founding: Founding,
+    ) -> Result<SpaceId, NodeError> {
+        self.found(name, Some(Box::new(founding))).await
+    }
+
+    async fn found(
+        &self,
+        name: &str,
+        founding: Option<Box<Founding>>,
+    ) -> Result<SpaceId, NodeError> {
         let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?;
         let mut nonce = vec![0u8; 16];
         self.env.random_bytes(&mut nonce);
@@ -282,6 +314,7 @@ impl<S: Store> Node<S> {
             body: Body::Genesis {
                 name: name.to_owned(),
                 nonce,
+                founding,
             },
         };
         data.check_shape().map_err(NodeError::BadInput)?;
@@ -291,11 +324,26 @@ impl<S: Store> Node<S> {
 
     /// Signs and stores an op of this node's identity in `space`, after
     /// checking that the space's rules allow it (so no seq is spent on an op
-    /// that would be refused).
+    /// that would be refused). In a space anyone may join (an open
+    /// admission policy), a newcomer's first op is preceded by their join.
     pub async fn create_op(&self, space: &SpaceId, body: Body) -> Result<OpId, NodeError> {
         let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?;
         let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
-        view.check_body(space, &me.did(), &body)?;
+        let open = view.chapter().charter().admission.kind == Admission::Open;
+        let joining = matches!(body, Body::Chapter(ChapterOp::Join { .. }));
+        if open && !joining && !view.chapter().members.contains_key(&me.did()) {
+            let join = ChapterOp::Join {
+                invite: None,
+                profile: None,
+            };
+            self.write(space, Body::Chapter(join)).await?;
+        }
+        self.write(space, body).await
+    }
+
+    async fn write(&self, space: &SpaceId, body: Body) -> Result<OpId, NodeError> {
+        let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?;
+        let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
         let vv = self.store.version_vector(space).await?;
         let (seq, prev, mut ts) = match vv.get(&me.did()) {
             Some(top) => {
@@ -321,12 +369,26 @@ impl<S: Store> Node<S> {
         }
         let mut deps: Vec<OpId> = heads.iter().map(|s| s.meta.id).collect();
         ts = ts.max(heads.iter().map(|s| s.meta.ts).max().unwrap_or(0));
-        if prev.is_none() && !deps.contains(&view.genesis) {
-            deps.push(view.genesis);
-            ts = ts.max(view.created_at);
+        // The op follows every governing op this node holds, so it is
+        // checked against the chapter as this node shows it.
+        let frontier = view.frontier();
+        let metas = self.store.metas(&frontier).await?;
+        for (id, meta) in frontier.iter().zip(metas) {
+            let meta = meta.ok_or(NodeError::MissingView(*space))?;
+            ts = ts.max(meta.ts);
+            if !deps.contains(id) && Some(*id) != prev {
+                deps.push(*id);
+            }
+        }
+        if prev.is_none() && !deps.contains(&view.genesis()) {
+            deps.push(view.genesis());
+            ts = ts.max(view.created_at());
         }
         deps.sort();
+        deps.dedup();
         deps.truncate(MAX_DEPS);
+        let ts = ts.max(self.env.now_ms());
+        view.check_body(&me.did(), ts, &body)?;
         let data = OpData {
             v: OP_VERSION,
             space: *space,
@@ -334,9 +396,10 @@ impl<S: Store> Node<S> {
             seq,
             prev,
             deps,
-            ts: ts.max(self.env.now_ms()),
+            ts,
             body,
         };
+        data.check_shape().map_err(NodeError::BadInput)?;
         self.submit(data.sign(me)).await
     }
 

@@ -1,11 +1,13 @@
 //! Deterministic workloads for tests and benchmarks.
 
+use hearth_core::chapter::ChapterOp;
 use hearth_core::op::{Body, OP_VERSION, OpData};
 use hearth_core::{Keypair, OpId, SpaceId};
 
 /// `n` signed op blocks in one space, in a causal order: a genesis, then
-/// notes by `authors` authors in turn, each following its author's previous
-/// op and naming the previous op of the space as a dep. Same input, same bytes.
+/// ops by `authors` authors in turn (each author's join, then notes), each
+/// following its author's previous op and naming the previous op of the
+/// space as a dep. Same input, same bytes.
 pub fn workload(n: usize, authors: usize) -> Vec<Vec<u8>> {
     let keys: Vec<Keypair> = (0..authors)
         .map(|i| Keypair::from_seed(&[i as u8 + 1; 32]))
@@ -24,6 +26,7 @@ pub fn workload(n: usize, authors: usize) -> Vec<Vec<u8>> {
         body: Body::Genesis {
             name: "workload".into(),
             nonce,
+            founding: None,
         },
     }
     .sign(&keys[0]);
@@ -49,8 +52,16 @@ pub fn workload(n: usize, authors: usize) -> Vec<Vec<u8>> {
             prev,
             deps,
             ts: 1_700_000_000_000 + i as u64,
-            body: Body::Note {
-                text: format!("note {i}: bread and tomatoes for Saturday's market stall"),
+            // Everyone joins the (open) space before writing in it.
+            body: if seq == 0 {
+                Body::Chapter(ChapterOp::Join {
+                    invite: None,
+                    profile: None,
+                })
+            } else {
+                Body::Note {
+                    text: format!("note {i}: bread and tomatoes for Saturday's market stall"),
+                }
             },
         }
         .sign(&keys[a]);

@@ -112,10 +112,10 @@ fn killed_writers_lose_nothing_acknowledged() {
             "round {round}: snapshot and ops disagree"
         );
         assert_eq!(
-            run_ready(node.rebuild_view(&view.id)).expect("rebuild"),
+            run_ready(node.rebuild_view(&view.id())).expect("rebuild"),
             *view
         );
-        let vv = run_ready(node.store().version_vector(&view.id)).expect("vv");
+        let vv = run_ready(node.store().version_vector(&view.id())).expect("vv");
         assert_eq!(vv.op_count(), ops, "round {round}: logs are contiguous");
         if done {
             break;

@@ -1,11 +1,17 @@
 //! Fixed-width keys and values shared by the backends.
 
+use hearth_core::context::CtxId;
 use hearth_core::{Did, OpId, OpMeta, SpaceId};
 
 use crate::StoreError;
 
 /// Length of an encoded [`OpMeta`] plus index.
-pub const META_LEN: usize = 32 + 32 + 32 + 8 + 8 + 8;
+pub const META_LEN: usize = 32 + 32 + 32 + 8 + 8 + 32 + 8;
+
+/// The layout of stored records this code reads and writes. Version 1
+/// kept no context with each op. (IndexedDB names its object stores by it.)
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub const FORMAT: u64 = 2;
 
 /// `meta ‖ index`, fixed width.
 pub fn encode_meta(meta: &OpMeta, index: u64) -> [u8; META_LEN] {
@@ -15,7 +21,8 @@ pub fn encode_meta(meta: &OpMeta, index: u64) -> [u8; META_LEN] {
     out[64..96].copy_from_slice(meta.author.public_key());
     out[96..104].copy_from_slice(&meta.seq.to_be_bytes());
     out[104..112].copy_from_slice(&meta.ts.to_be_bytes());
-    out[112..].copy_from_slice(&index.to_be_bytes());
+    out[112..144].copy_from_slice(meta.ctx.as_bytes());
+    out[144..].copy_from_slice(&index.to_be_bytes());
     out
 }
 
@@ -35,8 +42,9 @@ pub fn decode_meta(bytes: &[u8]) -> Result<(OpMeta, u64), StoreError> {
         author,
         seq: u64_at(bytes, 96),
         ts: u64_at(bytes, 104),
+        ctx: CtxId::from_bytes(arr32(&bytes[112..144])),
     };
-    Ok((meta, u64_at(bytes, 112)))
+    Ok((meta, u64_at(bytes, 144)))
 }
 
 /// Key of a version-vector entry or a proof: `space ‖ author`.

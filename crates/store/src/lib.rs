@@ -136,6 +136,17 @@ pub enum StoreError {
     /// Stored bytes do not decode: the store is damaged.
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// The store was written by a version of Hearth with another layout.
+    /// Nothing was changed; open it with that version, or use a new store.
+    #[error(
+        "this store was written in format {found}; this version of Hearth reads format {supported}"
+    )]
+    Format {
+        /// The format found.
+        found: u64,
+        /// The format this code reads.
+        supported: u64,
+    },
     /// The batch breaks the store's invariants (a caller bug): an op whose
     /// predecessor is not stored, or a different op at an occupied position.
     #[error("refused batch: {0}")]

@@ -8,7 +8,7 @@ use hearth_core::{Did, OpId, OpMeta, SpaceId, VersionVector};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use crate::codec::{
-    META_LEN, arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, to_cbor,
+    FORMAT, META_LEN, arr32, author_key, author_of, decode_meta, encode_meta, from_cbor, to_cbor,
 };
 use crate::index::check_links;
 use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, WriteBatch};
@@ -27,6 +27,7 @@ const WAITING: TableDefinition<Bytes, ()> = TableDefinition::new("waiting");
 const QUARANTINE: TableDefinition<Bytes, Bytes> = TableDefinition::new("quarantine");
 const PROOFS: TableDefinition<Bytes, Bytes> = TableDefinition::new("proofs");
 const SNAPSHOTS: TableDefinition<&str, Bytes> = TableDefinition::new("snapshots");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// Key of a log position: `space ‖ author ‖ seq (big endian)`.
 fn log_key(space: &SpaceId, author: &Did, seq: u64) -> [u8; 72] {
@@ -79,6 +80,25 @@ impl RedbStore {
             tx.open_table(QUARANTINE).map_err(db_err)?;
             tx.open_table(PROOFS).map_err(db_err)?;
             tx.open_table(SNAPSHOTS).map_err(db_err)?;
+            let mut meta = tx.open_table(META).map_err(db_err)?;
+            let found = meta.get("format").map_err(db_err)?.map(|v| v.value());
+            let holds_ops = !tx
+                .open_table(OPS)
+                .map_err(db_err)?
+                .is_empty()
+                .map_err(db_err)?;
+            match found {
+                Some(FORMAT) => {}
+                None if !holds_ops => {
+                    meta.insert("format", FORMAT).map_err(db_err)?;
+                }
+                other => {
+                    return Err(StoreError::Format {
+                        found: other.unwrap_or(1),
+                        supported: FORMAT,
+                    });
+                }
+            }
         }
         tx.commit().map_err(db_err)?;
         Ok(RedbStore { db })

@@ -11,8 +11,9 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use hearth_core::chapter::Refusal;
+use hearth_core::context::CtxId;
 use hearth_core::op::{Body, OP_VERSION, OpData};
-use hearth_core::space::Refusal;
 use hearth_core::{DecodedOp, Did, Keypair, OpId, OpMeta, Rejection, SpaceId};
 
 use crate::{PendingOp, QuarantinedOp, Store, StoreError, WriteBatch};
@@ -118,6 +119,7 @@ fn fixture(a_len: u64, b_len: u64) -> Fixture {
         Body::Genesis {
             name: "suite".into(),
             nonce,
+            founding: None,
         },
     );
     let mut ops = vec![genesis.clone()];
@@ -163,6 +165,7 @@ fn meta(o: &DecodedOp) -> OpMeta {
         author: d.author,
         seq: d.seq,
         ts: d.ts,
+        ctx: CtxId::of_frontier(&[o.id]),
     }
 }
 
@@ -241,7 +244,7 @@ pub async fn broken_batches_are_refused_whole(store: &impl Store) {
     gap.quarantine.push(QuarantinedOp {
         id: fake_id(9),
         bytes: vec![9],
-        reason: Rejection::Refused(Refusal::RemoveCreator),
+        reason: Rejection::Refused(Refusal::SelfAction),
     });
     assert!(matches!(
         store.commit(gap).await,

@@ -180,7 +180,7 @@ impl<S: Store> Network<S> {
             circuits: Circuits::new(options.circuits, &options.dial),
         };
         for view in node.spaces() {
-            network.host(view.id).await?;
+            network.host(view.id()).await?;
         }
         Ok(network)
     }

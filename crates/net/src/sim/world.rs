@@ -344,10 +344,13 @@ impl World {
                     return Ok(()); // not yet joined
                 }
                 let text = format!("op {} by node {i}", self.written);
+                let before = self.holdings(i)?.op_count();
+                let node = self.nodes[i].node.as_ref().expect("up");
+                // A node's first write in the (open) space is preceded by its join.
                 let id = run_ready(node.create_op(&self.space, Body::Note { text }))
                     .map_err(|e| self.fail(i, e))?;
                 self.acked.insert(id);
-                self.written += 1;
+                self.written += (self.holdings(i)?.op_count() - before) as usize;
                 let op = self.own_op(i)?;
                 let vv = self.holdings(i)?;
                 let space = self.space;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 // Fast hashing for maps keyed by op ids and log positions (randomly seeded).
 use foldhash::{HashMap, HashSet};
 
+use hearth_core::context::CtxId;
 use hearth_core::equivocation::EquivocationProof;
 use hearth_core::op::{DecodeError, MAX_OP_BYTES, Op};
 use hearth_core::sig::{BatchItem, SignatureError};
@@ -477,8 +478,8 @@ impl<S: Store> Node<S> {
         was_pending: bool,
         chunk: &mut Chunk,
     ) -> Result<(), NodeError> {
-        let meta = op.meta();
-        let refusal = self.fold(&op, &mut chunk.views, &chunk.carry.views)?;
+        let (ctx, refusal) = self.fold(&op, &mut chunk.views, &chunk.carry.views)?;
+        let meta = op.meta(ctx);
         let op = op.into_decoded();
         if let Some(refusal) = refusal {
             chunk.report.quarantined.push((op.id, refusal.clone()));
@@ -504,18 +505,18 @@ impl<S: Store> Node<S> {
         Ok(())
     }
 
-    /// Folds a verified op into the working views; returns the refusal if
-    /// the view's rules refuse it.
+    /// Folds a verified op into the working views; returns its context and
+    /// the refusal if the space's chapter refuses it.
     fn fold(
         &self,
         op: &hearth_core::VerifiedOp,
         views: &mut BTreeMap<SpaceId, SpaceView>,
         in_flight: &BTreeMap<SpaceId, SpaceView>,
-    ) -> Result<Option<Rejection>, NodeError> {
+    ) -> Result<(CtxId, Option<Rejection>), NodeError> {
         let space = op.op().data.space;
-        if let Some(view) = SpaceView::from_genesis(op) {
+        if let Some((view, ctx)) = SpaceView::from_genesis(op) {
             views.insert(space, view);
-            return Ok(None);
+            return Ok((ctx, None));
         }
         if let std::collections::btree_map::Entry::Vacant(e) = views.entry(space) {
             let current = match in_flight.get(&space) {
@@ -526,7 +527,10 @@ impl<S: Store> Node<S> {
             e.insert(view);
         }
         let view = views.get_mut(&space).ok_or(NodeError::MissingView(space))?;
-        Ok(view.apply(op).err().map(Rejection::Refused))
+        let admitted = view
+            .admit(op)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((admitted.ctx, admitted.refusal.map(Rejection::Refused)))
     }
 }
 

@@ -40,12 +40,14 @@ use crate::{Counts, PendingOp, QuarantinedOp, Store, StoreError, StoredOp, Write
 use index::{Loc, Segments};
 use segment::{pack_blocks, unpack_blocks};
 
-const METAS: &str = "segment_metas";
-const BLOCKS: &str = "segment_blocks";
-const PENDING: &str = "pending";
-const QUARANTINE: &str = "quarantine";
-const PROOFS: &str = "proofs";
-const SNAPSHOTS: &str = "snapshots";
+// Object stores of format 2 (`crate::codec::FORMAT`: every op keeps its
+// context). Format 1's stores stay in the database untouched.
+const METAS: &str = "segment_metas_2";
+const BLOCKS: &str = "segment_blocks_2";
+const PENDING: &str = "pending_2";
+const QUARANTINE: &str = "quarantine_2";
+const PROOFS: &str = "proofs_2";
+const SNAPSHOTS: &str = "snapshots_2";
 const ALL: [&str; 6] = [METAS, BLOCKS, PENDING, QUARANTINE, PROOFS, SNAPSHOTS];
 
 fn js_err(e: impl std::fmt::Display) -> StoreError {
@@ -107,7 +109,7 @@ impl IdbStore {
     /// Opens (or creates) the database `name` and loads its index.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
         let db = Database::open(name)
-            .with_version(1u8)
+            .with_version(2u8)
             .with_on_upgrade_needed(|_event, db| {
                 for store in ALL {
                     if !db.object_store_names().any(|n| n == store) {
