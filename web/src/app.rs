@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use hearth_core::chapter::{ChapterOp, InviteLink};
 use hearth_core::op::Body;
 use hearth_core::{Keypair, Op, SpaceId};
 use hearth_node::{Node, SystemEnv};
@@ -10,6 +11,8 @@ use hearth_store::{IdbStore, Store};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::chapter::{ChapterSummary, Directory, InviteCard, InvitedCard, ScanCard};
+use crate::charter::{CharterPage, NewChapter};
 use crate::relays::Relays;
 use crate::{keystore, network, tabs};
 
@@ -20,17 +23,19 @@ thread_local! {
     static NODE: RefCell<Option<Rc<Node<IdbStore>>>> = const { RefCell::new(None) };
 }
 
-fn node() -> Option<Rc<Node<IdbStore>>> {
+pub(crate) fn node() -> Option<Rc<Node<IdbStore>>> {
     NODE.with(|n| n.borrow().clone())
 }
 
 /// What the app shows.
 #[derive(Debug, Clone, PartialEq)]
-enum Screen {
+pub(crate) enum Screen {
     Loading(String),
     Onboarding,
     Home,
     Space(SpaceId),
+    NewChapter,
+    Charter(SpaceId),
 }
 
 /// A space as the home screen lists it: plain data, no node handles.
@@ -61,24 +66,26 @@ impl SpaceRow {
 
 /// The space page's data.
 #[derive(Debug, Clone, PartialEq, Default)]
-struct SpaceDetail {
+pub(crate) struct SpaceDetail {
     name: String,
-    members: Vec<String>,
+    pub(crate) chapter: ChapterSummary,
     ops: Vec<OpRow>,
 }
 
 #[derive(Clone, Copy)]
-struct Ui {
-    screen: RwSignal<Screen>,
+pub(crate) struct Ui {
+    pub(crate) screen: RwSignal<Screen>,
     did: RwSignal<Option<String>>,
     spaces: RwSignal<Vec<SpaceRow>>,
-    detail: RwSignal<SpaceDetail>,
-    error: RwSignal<Option<String>>,
+    pub(crate) detail: RwSignal<SpaceDetail>,
+    pub(crate) error: RwSignal<Option<String>>,
     storage: RwSignal<String>,
     /// A long import in progress: (ops done, ops in all).
     progress: RwSignal<Option<(usize, usize)>>,
-    /// The last import's outcome.
-    imported: RwSignal<Option<String>>,
+    /// The last import's outcome (or a long step's progress, in words).
+    pub(crate) imported: RwSignal<Option<String>>,
+    /// The invite this page was opened with, until the member acts on it.
+    pub(crate) invite: RwSignal<Option<InviteLink>>,
     /// How the network stands, in words.
     network: RwSignal<String>,
     /// The spaces a connected peer is known to hold exactly as this node.
@@ -104,7 +111,9 @@ fn App() -> impl IntoView {
         imported: RwSignal::new(None),
         network: RwSignal::new("not connected".into()),
         in_step: RwSignal::new(Vec::new()),
+        invite: RwSignal::new(crate::chapter::link_in_address()),
     };
+    crate::chapter::watch_address(ui.invite);
     spawn_local(boot(ui));
     view! {
         <header class="bar">
@@ -122,6 +131,8 @@ fn App() -> impl IntoView {
                 Screen::Onboarding => view! { <Onboarding ui=ui /> }.into_any(),
                 Screen::Home => view! { <Home ui=ui /> }.into_any(),
                 Screen::Space(id) => view! { <SpacePage ui=ui id=id /> }.into_any(),
+                Screen::NewChapter => view! { <NewChapter ui=ui /> }.into_any(),
+                Screen::Charter(id) => view! { <CharterPage ui=ui id=id /> }.into_any(),
             }}
         </main>
         <footer class="bar">
@@ -131,7 +142,7 @@ fn App() -> impl IntoView {
     }
 }
 
-fn short(did: &str) -> String {
+pub(crate) fn short(did: &str) -> String {
     did.parse::<hearth_core::Did>()
         .map(|d| d.fmt_short())
         .unwrap_or_else(|_| did.to_owned())
@@ -221,7 +232,7 @@ async fn catch_up(node: &Node<IdbStore>) -> Result<(), String> {
 
 /// Runs a write holding the origin-wide writer lock, after catching up with
 /// other tabs (the node's subscription tells them about each commit).
-async fn write<T: 'static, Fut: std::future::Future<Output = T> + 'static>(
+pub(crate) async fn write<T: 'static, Fut: std::future::Future<Output = T> + 'static>(
     ui: Ui,
     work: impl FnOnce(Rc<Node<IdbStore>>) -> Fut + 'static,
 ) -> Option<T> {
@@ -246,19 +257,19 @@ async fn redraw(ui: Ui) {
     }
 }
 
-async fn refresh_home(ui: Ui) {
+pub(crate) async fn refresh_home(ui: Ui) {
     let Some(node) = node() else { return };
     let mut rows = Vec::new();
     for view in node.spaces() {
         let complete = node
-            .status(&view.id)
+            .status(&view.id())
             .await
             .map(|s| s.complete)
             .unwrap_or(false);
         rows.push(SpaceRow {
-            id: view.id,
-            name: view.name,
-            members: view.members.len(),
+            id: view.id(),
+            name: view.name().to_owned(),
+            members: view.members().len(),
             ops: view.op_count,
             complete,
         });
@@ -266,7 +277,7 @@ async fn refresh_home(ui: Ui) {
     ui.spaces.set(rows);
 }
 
-async fn refresh_space(ui: Ui, id: SpaceId) {
+pub(crate) async fn refresh_space(ui: Ui, id: SpaceId) {
     let Some(node) = node() else { return };
     let Some(view) = node.space(&id) else {
         return ui
@@ -292,9 +303,11 @@ async fn refresh_space(ui: Ui, id: SpaceId) {
             what: describe(&op),
         })
         .collect();
+    let me = node.identity().map(|k| k.did());
+    let now = hearth_node::Env::now_ms(&SystemEnv);
     ui.detail.set(SpaceDetail {
-        name: view.name,
-        members: view.members.iter().map(|m| m.did.to_string()).collect(),
+        name: view.name().to_owned(),
+        chapter: crate::chapter::summary(&view, me, now),
         ops,
     });
 }
@@ -305,7 +318,8 @@ fn describe(op: &Op) -> String {
         Body::AddMember { member } => format!("admitted {}", member.fmt_short()),
         Body::RemoveMember { member } => format!("removed {}", member.fmt_short()),
         Body::Note { text } => text.clone(),
-        other => other.kind().to_owned(),
+        Body::Chapter(ChapterOp::Join { .. }) => "joined".to_owned(),
+        other => other.kind().replace('_', " "),
     }
 }
 
@@ -397,7 +411,9 @@ fn Home(ui: Ui) -> impl IntoView {
                 </For>
             </ul>
         </section>
+        <InvitedCard ui=ui />
         <Join ui=ui />
+        <ScanCard ui=ui />
         <Relays error=ui.error />
         <Import ui=ui />
         <form class="card" on:submit=create>
@@ -408,6 +424,11 @@ fn Home(ui: Ui) -> impl IntoView {
                 on:input=move |ev| name.set(event_target_value(&ev)) />
             <button type="submit">"Create space"</button>
         </form>
+        <section class="card" aria-labelledby="found-title">
+            <h2 id="found-title">"Found a chapter"</h2>
+            <p>"A chapter is a community with a charter: its principles, how it decides, and who may join."</p>
+            <button id="new-chapter" on:click=move |_| ui.screen.set(Screen::NewChapter)>"Found a chapter"</button>
+        </section>
     }
 }
 
@@ -418,10 +439,14 @@ fn Join(ui: Ui) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Ok(link) = InviteLink::find(&text.get()) {
+            text.set(String::new());
+            return spawn_local(crate::chapter::join_with(ui, link));
+        }
         let Ok(space) = text.get().trim().parse::<SpaceId>() else {
-            return ui
-                .error
-                .set(Some("That is not a space id (they start with b).".into()));
+            return ui.error.set(Some(
+                "That is neither an invite link nor a space id (they start with b).".into(),
+            ));
         };
         if network::join(space) {
             ui.error.set(None);
@@ -437,7 +462,7 @@ fn Join(ui: Ui) -> impl IntoView {
     view! {
         <form class="card" on:submit=join>
             <h2>"Join a space"</h2>
-            <label for="join-space">"Space id (another member can share it)"</label>
+            <label for="join-space">"Invite link or space id (another member can share it)"</label>
             <input id="join-space" type="text" autocomplete="off" spellcheck="false"
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev)) />
@@ -491,13 +516,15 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
         <section class="card" aria-labelledby="space-title">
             <h2 id="space-title">{move || ui.detail.get().name}</h2>
             <p class="meta">"Space " <code class="space-id">{id.to_string()}</code></p>
-            <h3>"Members"</h3>
-            <ul class="members">
-                <For each=move || ui.detail.get().members key=|m| m.clone() let:m>
-                    <li><code title=m.clone()>{short(&m)}</code></li>
-                </For>
-            </ul>
+            <p class="purpose">{move || ui.detail.get().chapter.purpose}</p>
+            <p class="meta charter-line">
+                {move || format!("Charter v{} · admission: {}", ui.detail.get().chapter.version, ui.detail.get().chapter.admission)}
+                " "
+                <button class="space-link" id="open-charter" on:click=move |_| ui.screen.set(Screen::Charter(id))>"Read the charter"</button>
+            </p>
+            <Directory ui=ui />
         </section>
+        <InviteCard ui=ui id=id />
         <form class="card" on:submit=post>
             <label for="note-text">"Post a note"</label>
             <textarea id="note-text" rows="3" maxlength="16384"

@@ -5,6 +5,10 @@
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod chapter;
+#[cfg(target_arch = "wasm32")]
+mod charter;
+#[cfg(target_arch = "wasm32")]
 mod keystore;
 #[cfg(target_arch = "wasm32")]
 mod network;

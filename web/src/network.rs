@@ -144,7 +144,7 @@ fn command(command: Command) -> bool {
 /// How long to wait before asking the relay for its addresses again.
 const RETRY_MS: i32 = 5_000;
 
-async fn sleep_ms(ms: i32) {
+pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
