@@ -13,6 +13,8 @@ use leptos::task::spawn_local;
 
 use crate::chapter::{ChapterSummary, Directory, InviteCard, InvitedCard, ScanCard};
 use crate::charter::{CharterPage, NewChapter};
+use crate::gov::{GovSummary, Proposals};
+use crate::proposal::{ProposalDetail, ProposalPage};
 use crate::relays::Relays;
 use crate::{keystore, network, tabs};
 
@@ -36,6 +38,7 @@ pub(crate) enum Screen {
     Space(SpaceId),
     NewChapter,
     Charter(SpaceId),
+    Proposal(SpaceId, hearth_core::OpId),
 }
 
 /// A space as the home screen lists it: plain data, no node handles.
@@ -46,6 +49,8 @@ struct SpaceRow {
     members: usize,
     ops: u64,
     complete: bool,
+    /// Proposals open for a vote this member has not cast.
+    votes_needed: usize,
 }
 
 /// A recent op as the space page lists it.
@@ -59,8 +64,14 @@ struct OpRow {
 impl SpaceRow {
     /// Keys a row by everything it shows, so a changed count redraws it
     /// (`<For>` renders a row once per key).
-    fn key(&self) -> (SpaceId, usize, u64, bool) {
-        (self.id, self.members, self.ops, self.complete)
+    fn key(&self) -> (SpaceId, usize, u64, bool, usize) {
+        (
+            self.id,
+            self.members,
+            self.ops,
+            self.complete,
+            self.votes_needed,
+        )
     }
 }
 
@@ -69,6 +80,7 @@ impl SpaceRow {
 pub(crate) struct SpaceDetail {
     name: String,
     pub(crate) chapter: ChapterSummary,
+    pub(crate) gov: GovSummary,
     ops: Vec<OpRow>,
 }
 
@@ -86,6 +98,8 @@ pub(crate) struct Ui {
     pub(crate) imported: RwSignal<Option<String>>,
     /// The invite this page was opened with, until the member acts on it.
     pub(crate) invite: RwSignal<Option<InviteLink>>,
+    /// The proposal page's data.
+    pub(crate) proposal: RwSignal<ProposalDetail>,
     /// How the network stands, in words.
     network: RwSignal<String>,
     /// The spaces a connected peer is known to hold exactly as this node.
@@ -112,6 +126,7 @@ fn App() -> impl IntoView {
         network: RwSignal::new("not connected".into()),
         in_step: RwSignal::new(Vec::new()),
         invite: RwSignal::new(crate::chapter::link_in_address()),
+        proposal: RwSignal::new(ProposalDetail::default()),
     };
     crate::chapter::watch_address(ui.invite);
     spawn_local(boot(ui));
@@ -133,6 +148,7 @@ fn App() -> impl IntoView {
                 Screen::Space(id) => view! { <SpacePage ui=ui id=id /> }.into_any(),
                 Screen::NewChapter => view! { <NewChapter ui=ui /> }.into_any(),
                 Screen::Charter(id) => view! { <CharterPage ui=ui id=id /> }.into_any(),
+                Screen::Proposal(space, pid) => view! { <ProposalPage ui=ui space=space pid=pid /> }.into_any(),
             }}
         </main>
         <footer class="bar">
@@ -253,6 +269,7 @@ async fn redraw(ui: Ui) {
     match ui.screen.get_untracked() {
         Screen::Home => refresh_home(ui).await,
         Screen::Space(id) => refresh_space(ui, id).await,
+        Screen::Proposal(space, pid) => crate::proposal::refresh_proposal(ui, space, pid),
         _ => {}
     }
 }
@@ -260,6 +277,8 @@ async fn redraw(ui: Ui) {
 pub(crate) async fn refresh_home(ui: Ui) {
     let Some(node) = node() else { return };
     let mut rows = Vec::new();
+    let me = node.identity().map(|k| k.did());
+    let now = hearth_node::Env::now_ms(&SystemEnv);
     for view in node.spaces() {
         let complete = node
             .status(&view.id())
@@ -272,6 +291,11 @@ pub(crate) async fn refresh_home(ui: Ui) {
             members: view.members().len(),
             ops: view.op_count,
             complete,
+            votes_needed: crate::gov::summary(&view, me, now)
+                .proposals
+                .iter()
+                .filter(|p| p.needs_my_vote)
+                .count(),
         });
     }
     ui.spaces.set(rows);
@@ -308,6 +332,7 @@ pub(crate) async fn refresh_space(ui: Ui, id: SpaceId) {
     ui.detail.set(SpaceDetail {
         name: view.name().to_owned(),
         chapter: crate::chapter::summary(&view, me, now),
+        gov: crate::gov::summary(&view, me, now),
         ops,
     });
 }
@@ -401,6 +426,11 @@ fn Home(ui: Ui) -> impl IntoView {
                         <span class="meta">
                             {format!("{} members · {} ops · ", row.members, row.ops)}
                             {if row.complete { "complete" } else { "waiting for ops" }}
+                            {match row.votes_needed {
+                                0 => String::new(),
+                                1 => " · 1 proposal needs your vote".to_string(),
+                                n => format!(" · {n} proposals need your vote"),
+                            }}
                             {move || if ui.in_step.get().contains(&row.id) {
                                 " · in step with the network"
                             } else {
@@ -525,6 +555,7 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
             <Directory ui=ui />
         </section>
         <InviteCard ui=ui id=id />
+        <Proposals ui=ui id=id />
         <form class="card" on:submit=post>
             <label for="note-text">"Post a note"</label>
             <textarea id="note-text" rows="3" maxlength="16384"

@@ -99,6 +99,8 @@ pub fn CharterPage(ui: Ui, id: SpaceId) -> impl IntoView {
     .into_any()
 }
 
+const DAY_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
+
 fn indices(n: usize) -> Vec<usize> {
     (0..n).collect()
 }
@@ -116,22 +118,25 @@ pub fn NewChapter(ui: Ui) -> impl IntoView {
     let admission = RwSignal::new("invite".to_string());
     let method = RwSignal::new("template".to_string());
     let quorum = RwSignal::new(String::new());
+    let discussion = RwSignal::new(String::new());
+    let voting = RwSignal::new(String::new());
+    let days = |ms: u64| format!("{}", ms as f64 / DAY_MS);
+    let fill = move |t: Template| {
+        let v = t.charter("").voting;
+        quorum.set(v.quorum_pct.to_string());
+        discussion.set(days(v.deliberation_ms));
+        voting.set(days(v.voting_ms));
+    };
     let articles: RwSignal<Vec<Article>> =
         RwSignal::new(Template::SmallCooperative.charter("").articles);
     let pick = move |slug: String| {
         if let Some(t) = Template::from_slug(&slug) {
             template.set(t);
             articles.set(t.charter("").articles);
-            quorum.set(t.charter("").voting.quorum_pct.to_string());
+            fill(t);
         }
     };
-    quorum.set(
-        Template::SmallCooperative
-            .charter("")
-            .voting
-            .quorum_pct
-            .to_string(),
-    );
+    fill(Template::SmallCooperative);
     let found = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let title = name.get().trim().to_owned();
@@ -159,6 +164,21 @@ pub fn NewChapter(ui: Ui) -> impl IntoView {
                 return ui
                     .error
                     .set(Some("The quorum is a percentage, 0 to 100.".into()));
+            }
+        }
+        let period = |text: String| -> Option<u64> {
+            let d: f64 = text.trim().parse().ok()?;
+            (0.0..=365.0).contains(&d).then(|| (d * DAY_MS) as u64)
+        };
+        match (period(discussion.get()), period(voting.get())) {
+            (Some(d), Some(v)) if v > 0 => {
+                charter.voting.deliberation_ms = d;
+                charter.voting.voting_ms = v;
+            }
+            _ => {
+                return ui.error.set(Some(
+                    "Discussion and voting periods are days (0 to 365; voting more than 0).".into(),
+                ));
             }
         }
         if let Err(e) = charter.check_shape() {
@@ -220,6 +240,12 @@ pub fn NewChapter(ui: Ui) -> impl IntoView {
             <label for="chapter-quorum">"Quorum (percent of members who must take part)"</label>
             <input id="chapter-quorum" type="number" min="0" max="100"
                 prop:value=move || quorum.get() on:input=move |ev| quorum.set(event_target_value(&ev)) />
+            <label for="chapter-discussion">"Days of discussion before voting opens"</label>
+            <input id="chapter-discussion" type="number" min="0" max="365" step="any"
+                prop:value=move || discussion.get() on:input=move |ev| discussion.set(event_target_value(&ev)) />
+            <label for="chapter-voting">"Days voting stays open"</label>
+            <input id="chapter-voting" type="number" min="0" max="365" step="any"
+                prop:value=move || voting.get() on:input=move |ev| voting.set(event_target_value(&ev)) />
             <fieldset class="articles">
                 <legend>"Articles"</legend>
                 <For each=move || indices(articles.get().len()) key=|i| *i let:i>

@@ -9,9 +9,13 @@ mod chapter;
 #[cfg(target_arch = "wasm32")]
 mod charter;
 #[cfg(target_arch = "wasm32")]
+mod gov;
+#[cfg(target_arch = "wasm32")]
 mod keystore;
 #[cfg(target_arch = "wasm32")]
 mod network;
+#[cfg(target_arch = "wasm32")]
+mod proposal;
 #[cfg(target_arch = "wasm32")]
 mod relays;
 #[cfg(target_arch = "wasm32")]

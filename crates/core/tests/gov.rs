@@ -366,3 +366,17 @@ fn articles_change_by_their_own_rules_with_ratification_and_receipts() {
     );
     assert!(matches!(r, Err(Refusal::Violation { .. })), "{r:?}");
 }
+
+#[test]
+fn a_proposal_closes_early_once_everyone_has_voted() {
+    let mut s = chapter(2, rules(VoteMethod::Majority, 50), GovernanceModel::Direct);
+    let p = propose(&mut s, &key(1), T0 + 50, vec![erin()]);
+    vote(&mut s, 1, OPEN, p, Choice::For).expect("vote");
+    assert!(matches!(
+        gov_refusal(close(&mut s, 1, OPEN + 1, p)),
+        GovRefusal::StillOpen { .. }
+    ));
+    vote(&mut s, 2, OPEN + 2, p, Choice::For).expect("vote");
+    close(&mut s, 2, OPEN + 3, p).expect("everyone voted: close now");
+    assert_eq!(status(&s, p), "accepted");
+}

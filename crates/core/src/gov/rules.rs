@@ -1,7 +1,8 @@
 //! What each governance op requires, and what it changes.
 //!
 //! Closing is open to anyone who may vote, once the voting window has
-//! passed: the closing op names the votes it counts, which must be exactly
+//! passed (or sooner, once every eligible member has voted): the closing
+//! op names the votes it counts, which must be exactly
 //! the latest vote of every voter in its causal past (votes are governing
 //! ops, so its context holds them). When two members close the same
 //! proposal concurrently, both closes are valid; the first in canonical
@@ -213,7 +214,10 @@ pub fn check(c: &Chapter, r: &Record, op: &GovOp) -> Result<(), GovRefusal> {
                 }
             } else {
                 c.allows(me, at, Permission::Vote)?;
-                if at < ends_at {
+                // Before the window ends only once every eligible member
+                // has voted: nothing could change the outcome.
+                let all_voted = eligible(c, p, at).iter().all(|m| p.ballots.contains_key(m));
+                if at < ends_at && !all_voted {
                     return Err(GovRefusal::StillOpen { ends_at });
                 }
             }
