@@ -10,7 +10,7 @@ use hearth_node::Node;
 use hearth_store::RedbStore;
 use hearth_store::suite::run_ready;
 
-use crate::domain::{DAY, act, chapter_of, now_ms};
+use crate::domain::{DAY, act, chapter_of, now_ms, view};
 
 #[derive(Subcommand)]
 pub enum ChapterCommand {
@@ -59,6 +59,22 @@ pub enum ChapterCommand {
         /// The name you go by.
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Set your profile in a chapter.
+    Profile {
+        chapter: SpaceId,
+        /// The name you go by.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// A few words about you.
+        #[arg(long, default_value = "")]
+        bio: String,
+        /// Something you can do (repeat for several).
+        #[arg(long = "skill")]
+        skills: Vec<String>,
+        /// When you are around.
+        #[arg(long, default_value = "")]
+        availability: String,
     },
     /// Leave a chapter.
     Leave {
@@ -181,7 +197,7 @@ pub fn chapter(node: &Node<RedbStore>, cmd: ChapterCommand) -> Result<()> {
             println!("{id}");
         }
         ChapterCommand::Show { chapter } => show(&chapter_of(node, &chapter)?),
-        ChapterCommand::Members { chapter } => members(&chapter_of(node, &chapter)?),
+        ChapterCommand::Members { chapter } => members(&view(node, &chapter)?),
         ChapterCommand::Invite {
             chapter,
             uses,
@@ -215,6 +231,22 @@ pub fn chapter(node: &Node<RedbStore>, cmd: ChapterCommand) -> Result<()> {
             };
             println!("{id}");
         }
+        ChapterCommand::Profile {
+            chapter,
+            name,
+            bio,
+            skills,
+            availability,
+        } => act(
+            node,
+            &chapter,
+            ChapterOp::Profile(hearth_core::chapter::Profile {
+                display_name: name,
+                bio,
+                skills,
+                availability,
+            }),
+        )?,
         ChapterCommand::Leave { chapter, reason } => {
             act(node, &chapter, ChapterOp::Leave { reason })?
         }
@@ -322,8 +354,8 @@ fn show(c: &Chapter) {
     println!("members   {}", c.current_members().count());
 }
 
-fn members(c: &Chapter) {
-    for m in c.members.values() {
+fn members(v: &hearth_core::space::SpaceView) {
+    for m in v.chapter().members.values() {
         let standing = match &m.status {
             Status::Active => "active".to_owned(),
             Status::Suspended { until: Some(u), .. } => format!("suspended until {u}"),
@@ -332,9 +364,11 @@ fn members(c: &Chapter) {
             Status::Removed { reason, .. } => format!("removed ({reason})"),
         };
         let roles: Vec<&str> = m.roles.iter().map(String::as_str).collect();
+        let name = v.profile(&m.did).map_or("", |p| p.display_name.as_str());
         println!(
-            "{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}",
             m.did,
+            if name.is_empty() { "-" } else { name },
             m.tier.name(),
             if roles.is_empty() {
                 "-".to_owned()

@@ -73,7 +73,18 @@ fn three_members_invite_join_suspend_and_diff_the_charter() {
     let refused = err(dan, &["chapter", "join", &link]);
     assert!(refused.contains("uses are taken"), "{refused}");
 
+    ok(
+        carol,
+        &[
+            "chapter", "profile", &chapter, "--name", "Carol R", "--skill", "bikes",
+        ],
+    );
+    carry(tmp.path(), carol, alice, &chapter);
     let members = ok(alice, &["chapter", "members", &chapter]);
+    assert!(
+        members.contains("\tBob\t") && members.contains("\tCarol R\t"),
+        "{members}"
+    );
     for did in &dids[..3] {
         assert!(members.contains(did.as_str()), "{members}");
     }

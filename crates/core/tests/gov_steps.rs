@@ -267,3 +267,40 @@ fn concurrent_closes_execute_once() {
         "{closes:?}"
     );
 }
+
+#[test]
+fn councillors_vote_within_their_term_and_proposals_suspend() {
+    let council = GovernanceModel::Council {
+        seats: 1,
+        term_ms: 10 * DAY,
+    };
+    let mut s = chapter(3, rules(VoteMethod::Majority, 50), council);
+    s.chapter(
+        &key(1),
+        T0 + 10,
+        ChapterOp::Grant {
+            member: key(2).did(),
+            role: "council".into(),
+        },
+    )
+    .expect("elected");
+    let suspend = hearth_core::gov::Action::SuspendMember {
+        member: key(3).did(),
+        until: None,
+        reason: "took the till".into(),
+    };
+    let p = propose(&mut s, &key(1), T0 + 50, vec![suspend]);
+    vote(&mut s, 2, OPEN, p, Choice::For).expect("the councillor votes");
+    close(&mut s, 1, OPEN + 1, p).expect("the whole council voted");
+    assert_eq!(status(&s, p), "accepted");
+    assert!(matches!(
+        s.view.chapter().members[&key(3).did()].status,
+        hearth_core::chapter::Status::Suspended { .. }
+    ));
+    // Eleven days on, the term is over: nobody is on the council.
+    let late = propose(&mut s, &key(1), T0 + 11 * DAY, vec![]);
+    assert_eq!(
+        gov_refusal(vote(&mut s, 2, T0 + 12 * DAY, late, Choice::For)),
+        GovRefusal::NotEligible(key(2).did())
+    );
+}

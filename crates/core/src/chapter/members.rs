@@ -57,11 +57,26 @@ pub struct Member {
     pub tier_until: Option<u64>,
     /// Roles they hold.
     pub roles: BTreeSet<String>,
+    /// When each role was given (claimed time): terms run from it.
+    pub role_since: BTreeMap<String, u64>,
     /// Their standing.
     pub status: Status,
 }
 
 impl Member {
+    /// Gives the role `role` at `at`.
+    pub fn grant(&mut self, role: &str, at: u64) {
+        if self.roles.insert(role.to_owned()) {
+            self.role_since.insert(role.to_owned(), at);
+        }
+    }
+
+    /// Takes the role `role`.
+    pub fn revoke(&mut self, role: &str) {
+        self.roles.remove(role);
+        self.role_since.remove(role);
+    }
+
     /// The tier in effect at `at`: probation and stewards' terms end.
     pub fn tier_at(&self, at: u64) -> Tier {
         match (self.tier, self.tier_until) {
@@ -319,6 +334,7 @@ impl Chapter {
                 tier,
                 tier_until,
                 roles: BTreeSet::new(),
+                role_since: BTreeMap::new(),
                 status: Status::Active,
             },
         );

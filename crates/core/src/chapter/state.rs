@@ -289,12 +289,12 @@ impl ChapterState {
             }
             ChapterOp::Grant { member, role } => {
                 if let Some(m) = c.members.get_mut(member) {
-                    m.roles.insert(role.clone());
+                    m.grant(role, at);
                 }
             }
             ChapterOp::Revoke { member, role } => {
                 if let Some(m) = c.members.get_mut(member) {
-                    m.roles.remove(role);
+                    m.revoke(role);
                 }
             }
             ChapterOp::Vouch { subject, trust_ppm } => {
@@ -377,7 +377,9 @@ fn found(id: &OpId, r: &Record, name: &str, founding: Option<&Founding>) -> Chap
     for did in founders {
         c.admit(did, Tier::Full, *id, r.ts);
         if let Some(m) = c.members.get_mut(&did) {
-            m.roles = roles.clone();
+            for role in &roles {
+                m.grant(role, r.ts);
+            }
         }
     }
     c

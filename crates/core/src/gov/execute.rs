@@ -73,8 +73,26 @@ fn one(c: &mut Chapter, by: &OpId, actor: Did, action: &Action, at: u64) -> Resu
             }
             c.admit(*member, *tier, *by, at);
             if let Some(m) = c.members.get_mut(member) {
-                m.roles.extend(roles.iter().cloned());
+                for role in roles {
+                    m.grant(role, at);
+                }
             }
+        }
+        Action::SuspendMember {
+            member,
+            until,
+            reason,
+        } => {
+            let m = c
+                .members
+                .get_mut(member)
+                .filter(|m| m.is_current())
+                .ok_or_else(|| format!("{member} is not a member"))?;
+            m.status = MemberStatus::Suspended {
+                until: *until,
+                reason: reason.clone(),
+            };
+            c.enforcements.insert(*by, *member);
         }
         Action::RemoveMember { member, reason } => {
             let m = c
@@ -99,9 +117,11 @@ fn one(c: &mut Chapter, by: &OpId, actor: Did, action: &Action, at: u64) -> Resu
                 .filter(|m| m.is_current())
                 .ok_or_else(|| format!("{member} is not a member"))?;
             for r in revoke {
-                m.roles.remove(r);
+                m.revoke(r);
             }
-            m.roles.extend(grant.iter().cloned());
+            for r in grant {
+                m.grant(r, at);
+            }
         }
         Action::Amend(change) => {
             let charter =
@@ -172,7 +192,7 @@ fn undo(c: &mut Chapter, by: &OpId, actor: Did, actions: &[Action], at: u64) -> 
                 member: *member,
                 reason: "admission overturned on appeal".into(),
             }),
-            Action::RemoveMember { member, .. } => {
+            Action::RemoveMember { member, .. } | Action::SuspendMember { member, .. } => {
                 if let Some(m) = c.members.get_mut(member) {
                     m.status = MemberStatus::Active;
                 }

@@ -26,6 +26,15 @@ pub enum Action {
         /// Roles they hold from the start.
         roles: Vec<String>,
     },
+    /// Suspend a member, until a time or until reinstated.
+    SuspendMember {
+        /// Who.
+        member: Did,
+        /// Until when, if set.
+        until: Option<u64>,
+        /// Why.
+        reason: String,
+    },
     /// Remove a member.
     RemoveMember {
         /// Who.

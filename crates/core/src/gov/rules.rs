@@ -52,12 +52,22 @@ pub fn eligible(c: &Chapter, p: &Proposal, at: u64) -> BTreeSet<Did> {
         .domain
         .as_ref()
         .and_then(|d| charter.domains.iter().find(|x| &x.id == d));
-    let council = matches!(charter.model, GovernanceModel::Council { .. });
+    // A council: members elected to the `council` role, within their term.
+    let term = match charter.model {
+        GovernanceModel::Council { term_ms, .. } => Some(term_ms),
+        _ => None,
+    };
     c.members
         .values()
         .filter(|m| c.allows(&m.did, at, Permission::Vote).is_ok())
         .filter(|m| domain.is_none_or(|d| d.members.is_empty() || d.members.contains(&m.did)))
-        .filter(|m| !council || m.roles.contains("council"))
+        .filter(|m| {
+            term.is_none_or(|t| {
+                m.role_since
+                    .get("council")
+                    .is_some_and(|since| at < since.saturating_add(t))
+            })
+        })
         .map(|m| m.did)
         .collect()
 }
