@@ -22,6 +22,7 @@
 //! space's current view is the fold of every governing op it holds.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -109,22 +110,41 @@ struct Entry<R> {
 
 /// The governing ops of one space, the contexts ops were found in, and the
 /// rules as of any of them.
-#[derive(Debug, Clone)]
+///
+/// Cloning is cheap: the parts that only grow are shared until one copy
+/// changes them (a node works on a copy of each view while a write is in
+/// flight), and the caches are not copied.
+#[derive(Debug)]
 pub struct History<S: Rules> {
-    entries: Vec<Entry<S::Record>>,
-    by_id: BTreeMap<OpId, u32>,
+    entries: Arc<Vec<Entry<S::Record>>>,
+    by_id: Arc<BTreeMap<OpId, u32>>,
     /// Every context an op was found in, by id: its frontier as positions.
-    contexts: BTreeMap<CtxId, Vec<u32>>,
+    contexts: Arc<BTreeMap<CtxId, Vec<u32>>>,
     /// Entry positions in canonical order.
-    canonical: Vec<u32>,
+    canonical: Arc<Vec<u32>>,
     /// The context of everything held, and the rules as of it.
     current_ctx: CtxId,
-    current: S,
+    current: Arc<S>,
     /// Unions already computed.
     merges: BTreeMap<(CtxId, CtxId), CtxId>,
     /// Rules as of recently asked contexts, with how many canonical entries
     /// they cover (the most recent last).
     cache: Vec<(CtxId, Vec<u32>, S)>,
+}
+
+impl<S: Rules> Clone for History<S> {
+    fn clone(&self) -> Self {
+        History {
+            entries: self.entries.clone(),
+            by_id: self.by_id.clone(),
+            contexts: self.contexts.clone(),
+            canonical: self.canonical.clone(),
+            current_ctx: self.current_ctx,
+            current: self.current.clone(),
+            merges: BTreeMap::new(),
+            cache: Vec::new(),
+        }
+    }
 }
 
 const CACHE: usize = 8;
@@ -134,12 +154,12 @@ impl<S: Rules> Default for History<S> {
         let mut contexts = BTreeMap::new();
         contexts.insert(CtxId::EMPTY, Vec::new());
         History {
-            entries: Vec::new(),
-            by_id: BTreeMap::new(),
-            contexts,
-            canonical: Vec::new(),
+            entries: Arc::new(Vec::new()),
+            by_id: Arc::new(BTreeMap::new()),
+            contexts: Arc::new(contexts),
+            canonical: Arc::new(Vec::new()),
             current_ctx: CtxId::EMPTY,
-            current: S::default(),
+            current: Arc::new(S::default()),
             merges: BTreeMap::new(),
             cache: Vec::new(),
         }
@@ -241,7 +261,9 @@ impl<S: Rules> History<S> {
             .map(|&i| self.entries[i as usize].id)
             .collect();
         let id = CtxId::of_frontier(&ids);
-        self.contexts.entry(id).or_insert(frontier);
+        if !self.contexts.contains_key(&id) {
+            Arc::make_mut(&mut self.contexts).insert(id, frontier);
+        }
         id
     }
 
@@ -340,24 +362,26 @@ impl<S: Rules> History<S> {
         let parents = self.contexts.get(before).ok_or(UnknownContext(*before))?;
         let depth = self.depth_of(parents) + 1;
         let at = self.entries.len() as u32;
-        self.entries.push(Entry {
+        let parents = parents.clone();
+        Arc::make_mut(&mut self.entries).push(Entry {
             id,
             depth,
-            parents: parents.clone(),
+            parents,
             record,
         });
-        self.by_id.insert(id, at);
-        let key = |i: u32| (self.entries[i as usize].depth, self.entries[i as usize].id);
+        Arc::make_mut(&mut self.by_id).insert(id, at);
+        let entries = &self.entries;
+        let key = |i: u32| (entries[i as usize].depth, entries[i as usize].id);
         let pos = self.canonical.partition_point(|&i| key(i) < (depth, id));
-        self.canonical.insert(pos, at);
+        Arc::make_mut(&mut self.canonical).insert(pos, at);
         let own = self.intern(vec![at]);
         let everything = self.merge_two(self.current_ctx, own)?;
         if pos + 1 == self.canonical.len() {
             let e = &self.entries[at as usize];
-            let _ = self.current.apply(&e.id, &e.record);
+            let _ = Arc::make_mut(&mut self.current).apply(&e.id, &e.record);
         } else {
             // A concurrent op that sorts before ops already applied: fold again.
-            self.current = self.fold(&self.canonical);
+            self.current = Arc::new(self.fold(&self.canonical));
         }
         self.current_ctx = everything;
         Ok(own)
@@ -402,6 +426,14 @@ pub struct HistorySnapshot<R> {
     contexts: Vec<Vec<u32>>,
 }
 
+/// A history as a snapshot encodes it, borrowed (the same encoding as
+/// [`HistorySnapshot`], without copying).
+#[derive(Debug, Serialize)]
+pub struct HistorySnapshotRef<'a, R> {
+    entries: &'a [Entry<R>],
+    contexts: Vec<&'a Vec<u32>>,
+}
+
 /// A snapshot that does not describe a history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("damaged history snapshot")]
@@ -412,10 +444,10 @@ where
     S::Record: Serialize,
 {
     /// The history as a snapshot.
-    pub fn to_snapshot(&self) -> HistorySnapshot<S::Record> {
-        HistorySnapshot {
-            entries: self.entries.clone(),
-            contexts: self.contexts.values().cloned().collect(),
+    pub fn to_snapshot(&self) -> HistorySnapshotRef<'_, S::Record> {
+        HistorySnapshotRef {
+            entries: &self.entries,
+            contexts: self.contexts.values().collect(),
         }
     }
 }
@@ -425,13 +457,15 @@ impl<S: Rules> History<S> {
     pub fn from_snapshot(snapshot: HistorySnapshot<S::Record>) -> Result<Self, DamagedSnapshot> {
         let mut h = History::<S>::default();
         let n = snapshot.entries.len() as u32;
+        let mut by_id = BTreeMap::new();
         for (at, e) in snapshot.entries.iter().enumerate() {
             let at = at as u32;
-            if e.parents.iter().any(|&p| p >= at) || h.by_id.insert(e.id, at).is_some() {
+            if e.parents.iter().any(|&p| p >= at) || by_id.insert(e.id, at).is_some() {
                 return Err(DamagedSnapshot);
             }
         }
-        h.entries = snapshot.entries;
+        h.by_id = Arc::new(by_id);
+        h.entries = Arc::new(snapshot.entries);
         for f in snapshot.contexts {
             if f.iter().any(|&i| i >= n) {
                 return Err(DamagedSnapshot);
@@ -440,12 +474,15 @@ impl<S: Rules> History<S> {
         }
         let mut order: Vec<u32> = (0..n).collect();
         order.sort_by_key(|&i| (h.entries[i as usize].depth, h.entries[i as usize].id));
-        h.canonical = order;
-        let maximal: BTreeSet<u32> = (0..n)
-            .filter(|i| !h.entries.iter().any(|e| e.parents.contains(i)))
+        h.canonical = Arc::new(order);
+        let parented: BTreeSet<u32> = h
+            .entries
+            .iter()
+            .flat_map(|e| e.parents.iter().copied())
             .collect();
-        h.current_ctx = h.intern(maximal.into_iter().collect());
-        h.current = h.fold(&h.canonical);
+        let maximal: Vec<u32> = (0..n).filter(|i| !parented.contains(i)).collect();
+        h.current_ctx = h.intern(maximal);
+        h.current = Arc::new(h.fold(&h.canonical));
         Ok(h)
     }
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::chapter::{Chapter, ChapterOp, ChapterState, Permission, Profile, Record, Refusal};
-use crate::context::{CtxId, History, HistorySnapshot, Rules, UnknownContext};
+use crate::context::{CtxId, History, HistorySnapshot, HistorySnapshotRef, Rules, UnknownContext};
 use crate::identity::Did;
 use crate::ids::{OpId, SpaceId};
 use crate::op::Body;
@@ -41,12 +41,23 @@ pub struct SpaceView {
     pub last_ts: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Snapshot {
     v: u64,
     id: SpaceId,
     history: HistorySnapshot<Record>,
     profiles: Vec<(Did, u64, Profile)>,
+    op_count: u64,
+    last_ts: u64,
+}
+
+/// [`Snapshot`] as written: the same encoding, borrowed.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    v: u64,
+    id: SpaceId,
+    history: HistorySnapshotRef<'a, Record>,
+    profiles: Vec<(&'a Did, u64, &'a Profile)>,
     op_count: u64,
     last_ts: u64,
 }
@@ -212,14 +223,14 @@ impl SpaceView {
 
     /// The view as a DAG-CBOR snapshot.
     pub fn to_snapshot(&self) -> Vec<u8> {
-        let snapshot = Snapshot {
+        let snapshot = SnapshotRef {
             v: SNAPSHOT_VERSION,
             id: self.id,
             history: self.history.to_snapshot(),
             profiles: self
                 .profiles
                 .iter()
-                .map(|(did, (seq, p))| (*did, *seq, p.clone()))
+                .map(|(did, (seq, p))| (did, *seq, p))
                 .collect(),
             op_count: self.op_count,
             last_ts: self.last_ts,

@@ -91,7 +91,11 @@ fn snapshots_restore_the_same_history() {
     let b = h.record(&CtxId::EMPTY, id(2), ("b".into(), 2)).expect("b");
     let ab = h.merge(&[a, b]).expect("merge");
     h.record(&ab, id(3), ("a".into(), 3)).expect("c");
-    let back = History::<Claims>::from_snapshot(h.to_snapshot()).expect("restore");
+    // Written borrowed, read back owned: one encoding.
+    let bytes = serde_ipld_dagcbor::to_vec(&h.to_snapshot()).expect("encode");
+    let back =
+        History::<Claims>::from_snapshot(serde_ipld_dagcbor::from_slice(&bytes).expect("decode"))
+            .expect("restore");
     assert_eq!(back.current(), h.current());
     assert_eq!(back.current_context(), h.current_context());
     assert!(back.knows(&ab));
