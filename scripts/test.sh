@@ -5,7 +5,7 @@
 # simulation), CAR interop with the reference
 # IPLD libraries, the wasm32 build of hearth-core, the store suite on
 # IndexedDB in headless Chromium, the web app's journeys in Chromium,
-# a short fuzz run of every decoder, and the benchmarks.
+# and a short fuzz run of every decoder. (The benchmarks: scripts/bench.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --all
@@ -48,17 +48,5 @@ scripts/build-web.sh
 
 step "fuzz smoke (${FUZZ_SECONDS:=30} s per target)"
 scripts/fuzz.sh "$FUZZ_SECONDS"
-
-step "ingest benchmark"
-HEARTH_BENCH_OPS="${HEARTH_BENCH_OPS:-20000}" cargo bench -p hearth-node --bench ingest --locked
-
-step "sync overhead on a simulated network"
-cargo bench -p hearth-net --bench sync --locked
-
-step "cold sync of a large space from a relay into a fresh native node"
-cargo bench -p hearth-relay --bench cold_sync --locked
-
-step "browser benchmarks"
-scripts/bench-web.sh
 
 printf '\nall checks passed in %d s\n' $(( $(date +%s) - t0 ))
