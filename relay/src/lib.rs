@@ -10,8 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+mod config;
 mod key;
 mod metrics;
+pub use config::{Config, ConfigError};
 pub use key::load_or_create_key;
 pub use metrics::Metrics;
 

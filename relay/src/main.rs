@@ -17,20 +17,21 @@ use hearth_store::RedbStore;
 #[derive(Parser)]
 #[command(name = "hearth-relay", version, about = "A Hearth community relay")]
 struct Args {
-    /// Address to serve HTTP on.
-    #[arg(long, env = "HEARTH_RELAY_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// A configuration file (TOML); flags add to it or take its place.
+    #[arg(long, env = "HEARTH_RELAY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to serve HTTP on (default 127.0.0.1:8080).
+    #[arg(long, env = "HEARTH_RELAY_LISTEN")]
+    listen: Option<SocketAddr>,
     /// The built web app to serve (Trunk's output).
     #[arg(long, env = "HEARTH_WEB_DIR")]
     web_dir: Option<PathBuf>,
     /// Where the relay keeps its key and its replica of hosted spaces.
     #[arg(long, env = "HEARTH_RELAY_DIR")]
     data_dir: Option<PathBuf>,
-    /// Peer-to-peer addresses to listen on (repeat for several).
-    #[arg(
-        long = "p2p-listen",
-        default_values = ["/ip4/127.0.0.1/tcp/4001", "/ip4/127.0.0.1/tcp/4002/ws"]
-    )]
+    /// Peer-to-peer addresses to listen on (repeat for several; default
+    /// /ip4/127.0.0.1/tcp/4001 and /ip4/127.0.0.1/tcp/4002/ws).
+    #[arg(long = "p2p-listen")]
     p2p_listen: Vec<Multiaddr>,
     /// A space this relay hosts: it keeps every op of it (repeat for several).
     #[arg(long = "host")]
@@ -39,24 +40,76 @@ struct Args {
     /// relay, where everyone who reaches it is a member).
     #[arg(long)]
     host_all: bool,
+    /// Host spaces that members ask for by a signed request (the relay
+    /// checks they are members once the space has arrived).
+    #[arg(long)]
+    accept_requests: bool,
+}
+
+/// The settings in force: the file's, with the flags'.
+struct Settings {
+    listen: SocketAddr,
+    web_dir: PathBuf,
+    data_dir: PathBuf,
+    p2p_listen: Vec<Multiaddr>,
+    hosts: Vec<SpaceId>,
+    host_all: bool,
+    accept_requests: bool,
+}
+
+fn settings(args: Args) -> Result<Settings> {
+    let file = match &args.config {
+        Some(path) => hearth_relay::Config::load(path)?,
+        None => hearth_relay::Config::default(),
+    };
+    let mut p2p_listen: Vec<Multiaddr> = file
+        .p2p_listen
+        .iter()
+        .map(|a| {
+            a.parse()
+                .with_context(|| format!("p2p_listen: {a} is not a multiaddr"))
+        })
+        .collect::<Result<_>>()?;
+    p2p_listen.extend(args.p2p_listen);
+    if p2p_listen.is_empty() {
+        p2p_listen = vec![
+            "/ip4/127.0.0.1/tcp/4001".parse()?,
+            "/ip4/127.0.0.1/tcp/4002/ws".parse()?,
+        ];
+    }
+    let data_dir = match args.data_dir.or(file.data_dir) {
+        Some(d) => d,
+        None => PathBuf::from(std::env::var_os("HOME").context("set --data-dir (no HOME)")?)
+            .join(".local/share/hearth-relay"),
+    };
+    let mut hosts = file.host;
+    hosts.extend(args.hosts);
+    Ok(Settings {
+        listen: args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        web_dir: args
+            .web_dir
+            .or(file.web_dir)
+            .unwrap_or_else(hearth_relay::default_web_dir),
+        data_dir,
+        p2p_listen,
+        hosts,
+        host_all: args.host_all || file.host_all,
+        accept_requests: args.accept_requests || file.accept_requests,
+    })
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
-    let web_dir = args
-        .web_dir
-        .clone()
-        .unwrap_or_else(hearth_relay::default_web_dir);
+    let args = settings(Args::parse())?;
+    let web_dir = args.web_dir.clone();
     anyhow::ensure!(
         web_dir.join("index.html").is_file(),
         "no web app in {} (build it with `scripts/run.sh`, or pass --web-dir)",
         web_dir.display()
     );
-    let data_dir = match &args.data_dir {
-        Some(d) => d.clone(),
-        None => PathBuf::from(std::env::var_os("HOME").context("set --data-dir (no HOME)")?)
-            .join(".local/share/hearth-relay"),
-    };
+    let data_dir = args.data_dir.clone();
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let key = hearth_relay::load_or_create_key(&data_dir)?;
@@ -71,7 +124,7 @@ fn main() -> Result<()> {
 }
 
 async fn serve(
-    args: Args,
+    args: Settings,
     web_dir: PathBuf,
     data_dir: &Path,
     node: Rc<Node<RedbStore>>,
@@ -89,6 +142,7 @@ async fn serve(
         listen: args.p2p_listen,
         relay_server: true,
         host_all: args.host_all,
+        accept_host_requests: args.accept_requests,
         ..Options::default()
     };
     let mut network = Network::start(node, key, options).await?;

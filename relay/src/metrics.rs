@@ -19,6 +19,7 @@ pub struct Metrics {
     bytes_out: Counter,
     reservations: Gauge,
     circuits: Gauge,
+    hosting_refused: Counter,
 }
 
 impl Metrics {
@@ -34,6 +35,12 @@ impl Metrics {
         let bytes_out = Counter::default();
         let reservations = Gauge::default();
         let circuits = Gauge::default();
+        let hosting_refused = Counter::default();
+        registry.register(
+            "hosting_refused",
+            "Hosting requests turned down (not from a member, or the space never came)",
+            hosting_refused.clone(),
+        );
         registry.register("peers", "Connected peers", peers.clone());
         registry.register("spaces", "Spaces the replica holds", spaces.clone());
         registry.register("ops_stored", "Ops in the replica", ops_stored.clone());
@@ -69,6 +76,7 @@ impl Metrics {
             bytes_out,
             reservations,
             circuits,
+            hosting_refused,
         }
     }
 
@@ -87,6 +95,9 @@ impl Metrics {
             .inc_by(t.bytes_out.saturating_sub(self.bytes_out.get()));
         self.reservations.set(gauge_value(t.reservations as u64));
         self.circuits.set(gauge_value(t.circuits as u64));
+        let refused = status.refused_hosting.len() as u64;
+        self.hosting_refused
+            .inc_by(refused.saturating_sub(self.hosting_refused.get()));
     }
 
     /// The Prometheus text exposition.

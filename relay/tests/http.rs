@@ -119,6 +119,7 @@ async fn metrics_follow_the_network_in_prometheus_text() {
             circuits: 1,
         },
         dial_error: None,
+        refused_hosting: vec![(space, "not a member".into()); ops as usize / 20],
     };
     metrics.observe(&status(25, 1000, 2));
     metrics.observe(&status(40, 1500, 1));
@@ -142,5 +143,6 @@ async fn metrics_follow_the_network_in_prometheus_text() {
     );
     assert_eq!(metric(&text, "hearth_relay_reservations"), 1.0);
     assert_eq!(metric(&text, "hearth_relay_circuits"), 1.0);
+    assert_eq!(metric(&text, "hearth_relay_hosting_refused_total"), 2.0);
     assert!(text.ends_with("# EOF\n"), "{text}");
 }

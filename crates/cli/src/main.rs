@@ -78,6 +78,18 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// Ask a community relay to host a space you are a member of (a request
+    /// signed by your identity), then sync it there.
+    Host {
+        /// The relay's multiaddr, ending in `/p2p/<peer id>`.
+        #[arg(long = "relay", required = true)]
+        relays: Vec<hearth_net::p2p::Multiaddr>,
+        /// The space.
+        space: SpaceId,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,6 +224,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 spaces,
                 watch,
                 timeout: std::time::Duration::from_secs(timeout),
+                ask_hosting: false,
+            };
+            sync::run(open_node(&dir)?, request)?;
+        }
+        Command::Host {
+            relays,
+            space,
+            timeout,
+        } => {
+            let request = sync::Request {
+                peers: relays,
+                spaces: vec![space],
+                watch: false,
+                timeout: std::time::Duration::from_secs(timeout),
+                ask_hosting: true,
             };
             sync::run(open_node(&dir)?, request)?;
         }

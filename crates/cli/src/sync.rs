@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use hearth_core::SpaceId;
-use hearth_net::p2p::{Multiaddr, Network, Options, identity};
+use hearth_net::p2p::{Command, Multiaddr, Network, Options, PeerId, identity};
 use hearth_node::Node;
 use hearth_store::RedbStore;
 
@@ -16,6 +16,23 @@ pub struct Request {
     pub spaces: Vec<SpaceId>,
     pub watch: bool,
     pub timeout: Duration,
+    /// Ask the relays to host `spaces` (a signed request from this identity).
+    pub ask_hosting: bool,
+}
+
+impl Request {
+    /// The peer ids the dialled addresses end in.
+    fn peers_ids(&self) -> Vec<PeerId> {
+        self.peers
+            .iter()
+            .filter_map(|a| {
+                a.iter().find_map(|p| match p {
+                    hearth_net::p2p::Protocol::P2p(id) => Some(id),
+                    _ => None,
+                })
+            })
+            .collect()
+    }
 }
 
 pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
@@ -28,14 +45,31 @@ pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
         // their did:key, not by this.
         let key = identity::Keypair::generate_ed25519();
         let options = Options {
-            dial: request.peers,
+            dial: request.peers.clone(),
             ..Options::default()
         };
         let mut network = Network::start(Rc::new(node), key, options).await?;
-        for space in request.spaces {
-            network.host(space).await?;
+        for space in &request.spaces {
+            network.host(*space).await?;
+        }
+        if request.ask_hosting {
+            let commander = network.commander();
+            for relay in request.peers_ids() {
+                for space in &request.spaces {
+                    commander
+                        .unbounded_send(Command::RequestHosting {
+                            relay,
+                            space: *space,
+                        })
+                        .context("asking the relay")?;
+                }
+            }
         }
         let watch = request.watch;
+        // Asking a relay to host one space: done when the relay holds it,
+        // whatever else this node holds.
+        let only: Option<Vec<SpaceId>> = request.ask_hosting.then(|| request.spaces.clone());
+        let counts = |space: &SpaceId| only.as_ref().is_none_or(|o| o.contains(space));
         let mut last = String::new();
         let status = network
             .run_until(
@@ -53,13 +87,19 @@ pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
                         eprintln!("{line}");
                         last = line;
                     }
-                    !watch && status.in_sync()
+                    let agreed = !status.peers.is_empty()
+                        && status
+                            .spaces
+                            .iter()
+                            .filter(|(s, _, _)| counts(s))
+                            .all(|(_, _, agreed)| *agreed);
+                    !watch && agreed
                 },
                 (!watch).then_some(request.timeout),
             )
             .await
             .context("syncing")?;
-        for (space, ops, _) in status.spaces {
+        for (space, ops, _) in status.spaces.iter().filter(|(s, _, _)| counts(s)) {
             println!("{space} {ops}");
         }
         Ok(())

@@ -238,3 +238,55 @@ fn messages_have_a_fixed_encoding() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[test]
+fn a_flooding_peer_is_cut_off_while_an_honest_one_is_still_answered() {
+    let mut relay = Sync::new(Config::default());
+    relay.handle_holdings(space(), vv(&[(1, 3)]));
+    relay.handle_connected(7u8, 0); // the flooder
+    relay.handle_connected(8u8, 0); // an honest member
+    drain(&mut relay);
+    // Well-formed summaries, far faster than any honest peer sends.
+    let summary = SyncMessage::Summary {
+        space: space(),
+        digest: [0; 32],
+        vv: None,
+        reply: false,
+    }
+    .encode();
+    let mut cut_off = false;
+    for i in 0..5_000u64 {
+        relay.handle_message(7, &summary, 1 + i / 1_000);
+        let out = drain(&mut relay);
+        if out
+            .iter()
+            .any(|o| matches!(o, Output::Disconnect { peer: 7, .. }))
+        {
+            cut_off = true;
+            break;
+        }
+    }
+    assert!(cut_off, "the flooder was never cut off");
+    assert!(!relay.peers().any(|p| *p == 7));
+    // The honest member, sending at its own pace, still gets answers.
+    let ask = SyncMessage::Summary {
+        space: space(),
+        digest: [1; 32],
+        vv: Some(pack(&vv(&[(1, 1)])).into()),
+        reply: true,
+    };
+    relay.handle_message(8, &ask.encode(), 10);
+    let answers = drain(&mut relay);
+    assert!(
+        answers
+            .iter()
+            .any(|o| matches!(o, Output::Fetch { peer: 8, .. })),
+        "{answers:?}"
+    );
+    // And the flooder is refused when it comes back.
+    relay.handle_connected(7, 20);
+    assert!(matches!(
+        drain(&mut relay)[..],
+        [Output::Disconnect { peer: 7, .. }]
+    ));
+}

@@ -1,4 +1,7 @@
 //! Running the `hearth` binary from tests.
+#![allow(dead_code)]
+
+pub mod relay;
 
 use std::path::Path;
 use std::process::{Command, Output};

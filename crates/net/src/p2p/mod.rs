@@ -16,6 +16,7 @@ mod run;
 mod transport;
 pub use run::{Command, Network, NetworkError, Options, Status, Traffic};
 
+pub use libp2p::multiaddr::Protocol;
 pub use libp2p::{Multiaddr, PeerId, identity};
 
 use std::time::Duration;

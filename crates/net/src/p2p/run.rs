@@ -22,7 +22,7 @@ use web_time::Instant;
 use super::circuit::Circuits;
 use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
-use crate::sync::{Config, Output, Sync, SyncMessage};
+use crate::sync::{Config, HostRequest, Output, Sync, SyncMessage};
 
 /// How a network starts.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +38,9 @@ pub struct Options {
     /// Hold a reservation on the dialled relays so other members can reach
     /// this one through them, and reach members heard in gossip that way.
     pub circuits: bool,
+    /// Host spaces members ask for by signed request (checked to come from
+    /// a member once the space's ops are in).
+    pub accept_host_requests: bool,
 }
 
 /// Why the network stopped.
@@ -80,6 +83,8 @@ pub struct Status {
     /// Why the last address asked for ([`Command::Dial`]) could not be
     /// dialled, if it could not.
     pub dial_error: Option<String>,
+    /// Hosting requests this relay turned down, with why.
+    pub refused_hosting: Vec<(SpaceId, String)>,
 }
 
 /// Counters a relay's operator watches (`/metrics`).
@@ -109,6 +114,14 @@ pub enum Command {
     Host(SpaceId),
     /// Dial this peer.
     Dial(Multiaddr),
+    /// Ask the relay `relay` (connected) to host this space, signed by this
+    /// node's identity.
+    RequestHosting {
+        /// The relay.
+        relay: PeerId,
+        /// The space.
+        space: SpaceId,
+    },
 }
 
 /// A node on the network.
@@ -130,7 +143,14 @@ pub struct Network<S: Store> {
     traffic: Traffic,
     reserved: HashSet<PeerId>,
     circuits: Circuits,
+    /// Spaces hosted on a member's request, not yet checked: (member, since).
+    requested: std::collections::BTreeMap<SpaceId, (hearth_core::Did, Instant)>,
+    refused_hosting: Vec<(SpaceId, String)>,
 }
+
+/// How long a requested space may take to arrive before the relay stops
+/// hosting it.
+const REQUEST_PROOF: Duration = Duration::from_secs(60);
 
 /// How long a peer without connections waits before dialling again.
 const REDIAL: Duration = Duration::from_secs(3);
@@ -161,6 +181,8 @@ impl<S: Store> Network<S> {
         let (commander, commands) = mpsc::unbounded();
         let config = Config {
             host_all: options.host_all,
+            accept_host_requests: options.accept_host_requests,
+            local_id: swarm.local_peer_id().to_bytes(),
             ..Config::default()
         };
         let mut network = Network {
@@ -178,6 +200,8 @@ impl<S: Store> Network<S> {
             traffic: Traffic::default(),
             reserved: HashSet::default(),
             circuits: Circuits::new(options.circuits, &options.dial),
+            requested: Default::default(),
+            refused_hosting: Vec::new(),
         };
         for view in node.spaces() {
             network.host(view.id()).await?;
@@ -242,6 +266,7 @@ impl<S: Store> Network<S> {
                 ..self.traffic
             },
             dial_error: self.dial_error.clone(),
+            refused_hosting: self.refused_hosting.clone(),
         }
     }
 
@@ -269,6 +294,7 @@ impl<S: Store> Network<S> {
                 next_tick = now + tick;
                 let ms = self.now();
                 self.sync.handle_tick(ms);
+                self.check_requests();
                 if self.sync.peers().next().is_none() && now - self.last_dial >= REDIAL {
                     self.last_dial = now;
                     for addr in self.redial.clone() {
@@ -302,6 +328,48 @@ impl<S: Store> Network<S> {
                     self.redial.push(addr);
                 }
                 Ok(())
+            }
+            Command::RequestHosting { relay, space } => {
+                let Some(me) = self.node.identity() else {
+                    return Err(NodeError::NoIdentity.into());
+                };
+                let ts = web_time::SystemTime::now()
+                    .duration_since(web_time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                let request = HostRequest::sign(me, space, relay.to_bytes(), ts);
+                self.sync.request_hosting(relay, request);
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks spaces hosted on request: kept once the requester shows as a
+    /// member, dropped if they do not or the space never arrives.
+    fn check_requests(&mut self) {
+        let mut done = Vec::new();
+        for (space, (member, since)) in &self.requested {
+            let verdict = match self.node.space(space) {
+                Some(view) if view.is_member(member) => Some(None),
+                Some(_) => Some(Some(format!("{} is not a member", member.fmt_short()))),
+                None if since.elapsed() > REQUEST_PROOF => {
+                    Some(Some("the space did not arrive".to_string()))
+                }
+                None => None,
+            };
+            if let Some(refusal) = verdict {
+                done.push((*space, refusal));
+            }
+        }
+        for (space, refusal) in done {
+            self.requested.remove(&space);
+            if let Some(why) = refusal {
+                self.sync.unhost(&space);
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .unsubscribe(&topic(&space));
+                self.refused_hosting.push((space, why));
             }
         }
     }
@@ -472,12 +540,18 @@ impl<S: Store> Network<S> {
                 Output::Disconnect { peer, .. } => {
                     let _ = self.swarm.disconnect_peer_id(peer);
                 }
-                Output::Hosting { space } => {
+                Output::Hosting {
+                    space,
+                    requested_by,
+                } => {
                     let _ = self
                         .swarm
                         .behaviour_mut()
                         .gossipsub
                         .subscribe(&topic(&space));
+                    if let Some(member) = requested_by {
+                        self.requested.insert(space, (member, Instant::now()));
+                    }
                 }
                 Output::Fetch { .. } | Output::Ingest { .. } => {
                     unreachable!("the driver answers these")

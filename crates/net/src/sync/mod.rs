@@ -20,6 +20,7 @@
 //! - **Blame.** Ops that fail validation count against the peer that sent
 //!   them; past a limit the peer is disconnected and refused for a while.
 
+mod host;
 mod wire;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -28,6 +29,7 @@ use std::fmt::Debug;
 use hearth_core::{SpaceId, VersionVector};
 use serde_bytes::ByteBuf;
 
+pub use host::{HOST_CONTEXT, HostError, HostRequest};
 pub use wire::{
     MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PREFIX, Resolved, SyncMessage, WireError, digest, pack,
     unpack,
@@ -50,6 +52,16 @@ pub struct Config {
     /// Sync any space a peer brings up, not only those this node holds (a
     /// community's relay).
     pub host_all: bool,
+    /// Host spaces members ask for by a signed request naming this node
+    /// (`local_id`, its peer id's bytes).
+    pub accept_host_requests: bool,
+    /// This node's own id, as hosting requests name it.
+    pub local_id: Vec<u8>,
+    /// Messages a peer may send per second, on average (a burst of twice
+    /// that is allowed); beyond it messages are dropped and count against it.
+    pub messages_per_sec: u32,
+    /// Bytes a peer may send per second, on average (same burst).
+    pub bytes_per_sec: u64,
 }
 
 impl Default for Config {
@@ -61,6 +73,10 @@ impl Default for Config {
             max_invalid: 16,
             ban_ms: 10 * 60 * 1_000,
             host_all: false,
+            accept_host_requests: false,
+            local_id: Vec::new(),
+            messages_per_sec: 500,
+            bytes_per_sec: 16 << 20,
         }
     }
 }
@@ -105,10 +121,14 @@ pub enum Output<P> {
         blocks: Vec<Vec<u8>>,
     },
     /// This node now syncs `space` too (a peer brought it up and the
-    /// machine hosts every space): listen on its topic.
+    /// machine hosts every space, or a member asked): listen on its topic.
     Hosting {
         /// The space.
         space: SpaceId,
+        /// The member whose signed request it follows, if any: the driver
+        /// checks they are a member once the space's ops are in, and calls
+        /// [`Sync::unhost`] if not.
+        requested_by: Option<hearth_core::Did>,
     },
     /// Close the connection to `peer`.
     Disconnect {
@@ -136,6 +156,8 @@ struct Peer {
     /// Per space, while a long sync from this peer continues: what this node
     /// told it it holds (its holdings and the batches still being ingested).
     expecting: BTreeMap<SpaceId, VersionVector>,
+    /// What the peer may still send now: (messages, bytes, as of ms).
+    allowance: Option<(f64, f64, u64)>,
 }
 
 /// The sync state machine of one node. `P` names peers (a libp2p peer id,
@@ -297,17 +319,26 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         if !self.peers.contains_key(&peer) {
             return;
         }
+        if !self.within_allowance(peer, bytes.len(), now) {
+            return self.blame(peer, 1, now);
+        }
         let message = match SyncMessage::decode(bytes) {
             Ok(m) => m,
             Err(_) => return self.blame(peer, 1, now),
         };
         let space = message.space();
+        if let SyncMessage::Host(request) = &message {
+            return self.handle_host_request(peer, request, now);
+        }
         if !self.spaces.contains_key(&space) {
             if !self.config.host_all {
                 return; // not a space this node syncs
             }
             self.handle_holdings(space, VersionVector::new());
-            self.out.push_back(Output::Hosting { space });
+            self.out.push_back(Output::Hosting {
+                space,
+                requested_by: None,
+            });
         }
         let ours = self.spaces[&space].digest;
         match message {
@@ -350,6 +381,66 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                     blocks: vec![op.into_vec()],
                 });
             }
+            SyncMessage::Host(_) => {}
+        }
+    }
+
+    /// Takes a message of `len` bytes from `peer`'s allowance; false when
+    /// the peer sends faster than [`Config::messages_per_sec`] or
+    /// [`Config::bytes_per_sec`] allow.
+    fn within_allowance(&mut self, peer: P, len: usize, now: u64) -> bool {
+        let (rate_m, rate_b) = (
+            f64::from(self.config.messages_per_sec),
+            self.config.bytes_per_sec as f64,
+        );
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return false;
+        };
+        let (m, b, at) = state.allowance.unwrap_or((2.0 * rate_m, 2.0 * rate_b, now));
+        let secs = now.saturating_sub(at) as f64 / 1000.0;
+        let m = (m + secs * rate_m).min(2.0 * rate_m);
+        let b = (b + secs * rate_b).min(2.0 * rate_b);
+        if m < 1.0 || b < len as f64 {
+            state.allowance = Some((m, b, now));
+            return false;
+        }
+        state.allowance = Some((m - 1.0, b - len as f64, now));
+        true
+    }
+
+    /// A member's request that this node host a space: checked, then the
+    /// space is synced (the driver checks membership once its ops are in).
+    fn handle_host_request(&mut self, peer: P, request: &HostRequest, now: u64) {
+        if !self.config.accept_host_requests || self.spaces.contains_key(&request.space) {
+            return;
+        }
+        if request.verify(&self.config.local_id).is_err() {
+            return self.blame(peer, 1, now);
+        }
+        self.handle_holdings(request.space, VersionVector::new());
+        self.out.push_back(Output::Hosting {
+            space: request.space,
+            requested_by: Some(request.member),
+        });
+        self.start_round(peer, request.space, now);
+    }
+
+    /// Asks `peer` (a relay) to host a space, by `request`.
+    pub fn request_hosting(&mut self, peer: P, request: HostRequest) {
+        self.out.push_back(Output::Send {
+            peer,
+            message: SyncMessage::Host(request),
+        });
+    }
+
+    /// Stops syncing `space` (a hosting request turned out to come from
+    /// someone who is not a member).
+    pub fn unhost(&mut self, space: &SpaceId) {
+        self.spaces.remove(space);
+        for p in self.peers.values_mut() {
+            p.awaiting.remove(space);
+            p.expecting.remove(space);
+            p.digests.remove(space);
         }
     }
 

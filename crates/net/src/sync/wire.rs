@@ -10,6 +10,7 @@
 //! - `Ops`: op blocks the receiver lacks, a bounded batch, with `more` set
 //!   when the sender holds further ones.
 //! - `Push`: one new op, as its author publishes it.
+//! - `Host`: a member's signed request that a relay host a space.
 
 use hearth_core::{Did, SpaceId, VersionVector};
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,8 @@ pub enum SyncMessage {
         /// The op block.
         op: ByteBuf,
     },
+    /// A member asks the receiving relay to host a space.
+    Host(super::host::HostRequest),
 }
 
 /// Why bytes are not a sync message.
@@ -89,6 +92,7 @@ impl SyncMessage {
             SyncMessage::Summary { space, .. }
             | SyncMessage::Ops { space, .. }
             | SyncMessage::Push { space, .. } => *space,
+            SyncMessage::Host(request) => request.space,
         }
     }
 }
