@@ -39,6 +39,7 @@ pub mod equivocation;
 pub mod gov;
 pub mod identity;
 pub mod ids;
+pub mod ledger;
 pub mod op;
 pub mod rng;
 mod serde_text;

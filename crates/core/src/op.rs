@@ -19,6 +19,7 @@ use crate::chapter::{ChapterOp, Founding};
 use crate::gov::GovOp;
 use crate::identity::{Did, Keypair};
 use crate::ids::{OpId, SpaceId};
+use crate::ledger::LedgerOp;
 use crate::sig::Signature;
 
 /// The op format version this code writes and reads.
@@ -72,6 +73,8 @@ pub enum Body {
     Chapter(ChapterOp),
     /// A governance op: proposals, votes, delegation, appeals, emergencies.
     Gov(GovOp),
+    /// A ledger op: payments, requests, currencies, limits, disputes.
+    Ledger(LedgerOp),
 }
 
 impl Body {
@@ -84,6 +87,7 @@ impl Body {
             Body::Note { .. } => "note",
             Body::Chapter(op) => op.kind(),
             Body::Gov(op) => op.kind(),
+            Body::Ledger(op) => op.kind(),
         }
     }
 
@@ -95,6 +99,7 @@ impl Body {
             Body::Note { .. } => false,
             Body::Chapter(op) => op.is_governing(),
             Body::Gov(_) => true,
+            Body::Ledger(op) => op.is_governing(),
         }
     }
 }
@@ -315,6 +320,7 @@ impl OpData {
         match &self.body {
             Body::Chapter(op) => op.check_shape().map_err(|e| body_error(op.kind(), e))?,
             Body::Gov(op) => op.check_shape().map_err(|e| body_error(op.kind(), e))?,
+            Body::Ledger(op) => op.check_shape().map_err(|e| body_error(op.kind(), &e))?,
             _ => {}
         }
         Ok(())

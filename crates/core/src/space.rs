@@ -15,6 +15,7 @@ use crate::chapter::{Chapter, ChapterOp, ChapterState, Permission, Profile, Reco
 use crate::context::{CtxId, History, HistorySnapshot, HistorySnapshotRef, Rules, UnknownContext};
 use crate::identity::Did;
 use crate::ids::{OpId, SpaceId};
+use crate::ledger::{Book, BookSnapshot, Ledger, LedgerOp, LedgerRefusal};
 use crate::op::Body;
 use crate::validate::VerifiedOp;
 
@@ -35,6 +36,8 @@ pub struct SpaceView {
     history: History<ChapterState>,
     /// Profiles, by member: the one from their latest op in the space.
     profiles: BTreeMap<Did, (u64, Profile)>,
+    /// Payments, claims and requests.
+    book: Book,
     /// How many ops were folded (refused ones are not).
     pub op_count: u64,
     /// The latest claimed time among folded ops.
@@ -47,6 +50,7 @@ struct Snapshot {
     id: SpaceId,
     history: HistorySnapshot<Record>,
     profiles: Vec<(Did, u64, Profile)>,
+    book: BookSnapshot,
     op_count: u64,
     last_ts: u64,
 }
@@ -58,12 +62,13 @@ struct SnapshotRef<'a> {
     id: SpaceId,
     history: HistorySnapshotRef<'a, Record>,
     profiles: Vec<(&'a Did, u64, &'a Profile)>,
+    book: BookSnapshot,
     op_count: u64,
     last_ts: u64,
 }
 
 /// The snapshot format this code writes.
-const SNAPSHOT_VERSION: u64 = 2;
+const SNAPSHOT_VERSION: u64 = 3;
 
 impl SpaceView {
     /// A new view from a space's genesis op; `None` if `op` is not a genesis.
@@ -76,6 +81,7 @@ impl SpaceView {
             id: d.space,
             history: History::default(),
             profiles: BTreeMap::new(),
+            book: Book::default(),
             op_count: 0,
             last_ts: 0,
         };
@@ -150,13 +156,31 @@ impl SpaceView {
     /// Checks whether `author` may say `body` at `at` in this space now:
     /// what a node asks before it signs an op of its own (whose deps name
     /// [`SpaceView::frontier`], so that this is also what validation asks).
-    pub fn check_body(&self, author: &Did, at: u64, body: &Body) -> Result<(), Refusal> {
+    /// `named` are the ops it will name (its deps and previous op).
+    pub fn check_body(
+        &self,
+        author: &Did,
+        at: u64,
+        named: &[OpId],
+        body: &Body,
+    ) -> Result<(), Refusal> {
         let rules = self.history.current();
         if body.is_governing() {
+            check_facts(&self.book, named, body)?;
             let record = self.record(author, at, body);
             rules.check(&OpId::from_digest([0; 32]), &record)
         } else {
-            may_post(rules, &self.id, author, at)
+            may_post(rules, &self.id, author, at)?;
+            check_book(&self.book, rules, author, at, named, body)
+        }
+    }
+
+    /// The ledger as of everything held, with balances shown at `now`.
+    pub fn ledger(&self, now: u64) -> Ledger<'_> {
+        Ledger {
+            book: &self.book,
+            chapter: self.chapter(),
+            now,
         }
     }
 
@@ -182,20 +206,29 @@ impl SpaceView {
         }
         let before = self.history.merge(op.parent_contexts())?;
         let id = op.id();
+        // What the op names: its deps and its previous op.
+        let named: Vec<OpId> = d.deps.iter().copied().chain(d.prev).collect();
         let (verdict, ctx) = if d.body.is_governing() {
             let record = self.record(&d.author, d.ts, &d.body);
-            match self
-                .history
-                .with_rules(&before, |r| r.check(&id, &record))?
-            {
+            let facts = check_facts(&self.book, &named, &d.body);
+            match facts.and(
+                self.history
+                    .with_rules(&before, |r| r.check(&id, &record))?,
+            ) {
                 Ok(()) => (Ok(()), self.history.record(&before, id, record)?),
                 refused => (refused, before),
             }
         } else {
             let space = self.id;
-            let verdict = self
-                .history
-                .with_rules(&before, |r| may_post(r, &space, &d.author, d.ts))?;
+            let book = &mut self.book;
+            let verdict = self.history.with_rules(&before, |r| {
+                may_post(r, &space, &d.author, d.ts)?;
+                check_book(book, r, &d.author, d.ts, &named, &d.body)?;
+                if let (Body::Ledger(op), Some(c)) = (&d.body, r.chapter()) {
+                    book.apply(c, id, d.author, d.ts, op);
+                }
+                Ok(())
+            })?;
             (verdict, before)
         };
         if verdict.is_ok() {
@@ -232,6 +265,7 @@ impl SpaceView {
                 .iter()
                 .map(|(did, (seq, p))| (did, *seq, p))
                 .collect(),
+            book: self.book.to_snapshot(),
             op_count: self.op_count,
             last_ts: self.last_ts,
         };
@@ -255,10 +289,40 @@ impl SpaceView {
                 .into_iter()
                 .map(|(did, seq, p)| (did, (seq, p)))
                 .collect(),
+            book: Book::from_snapshot(s.book),
             op_count: s.op_count,
             last_ts: s.last_ts,
         })
     }
+}
+
+/// Checks an ordinary ledger op against the book and the chapter `rules`
+/// of its context (anything else passes).
+fn check_book(
+    book: &Book,
+    rules: &ChapterState,
+    author: &Did,
+    at: u64,
+    deps: &[OpId],
+    body: &Body,
+) -> Result<(), Refusal> {
+    match (body, rules.chapter()) {
+        (Body::Ledger(op), Some(c)) => Ok(book.check(c, author, at, deps, op)?),
+        _ => Ok(()),
+    }
+}
+
+/// Checks that a dispute names a payment among its deps, with that
+/// payment's own facts (what the chapter's rules cannot see).
+fn check_facts(book: &Book, deps: &[OpId], body: &Body) -> Result<(), Refusal> {
+    if let Body::Ledger(LedgerOp::Dispute { payment, facts, .. }) = body {
+        let found = book.payment(payment).filter(|_| deps.contains(payment));
+        match found {
+            Some(p) if p.entry == *facts => {}
+            _ => return Err(LedgerRefusal::UnknownPayment(*payment).into()),
+        }
+    }
+    Ok(())
 }
 
 /// Whether the chapter `rules` lets `author` make an ordinary op (a note,
@@ -278,6 +342,7 @@ impl PartialEq for SpaceView {
         self.id == other.id
             && self.history.current() == other.history.current()
             && self.profiles == other.profiles
+            && self.book == other.book
             && self.op_count == other.op_count
             && self.last_ts == other.last_ts
     }

@@ -249,3 +249,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn payment_fixture() {
+    use hearth_core::ledger::{Account, LedgerOp, Reference};
+    let g = genesis();
+    let bob = Keypair::from_seed(&[0xb0; 32]);
+    let pay = OpData {
+        v: OP_VERSION,
+        space: g.op.data.space,
+        author: alice().did(),
+        seq: 1,
+        prev: Some(g.id),
+        deps: vec![],
+        ts: 1_763_900_002_000,
+        body: Body::Ledger(LedgerOp::Pay {
+            to: Account::Member(bob.did()),
+            currency: "HOUR".into(),
+            amount: 150,
+            memo: "an hour and a half of tutoring".into(),
+            reference: Some(Reference::Offer("tutoring".into())),
+            claims: vec![],
+        }),
+    }
+    .sign(&alice());
+    pin("pay.op", &pay);
+}

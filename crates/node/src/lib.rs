@@ -21,6 +21,7 @@ mod changes;
 mod chapter;
 pub mod env;
 mod ingest;
+pub mod ledger;
 #[doc(hidden)]
 pub mod testkit;
 pub mod verify;
@@ -54,6 +55,9 @@ pub enum NodeError {
     /// The op this node was asked to write is malformed (e.g. a name too long).
     #[error("bad input: {0}")]
     BadInput(hearth_core::op::DecodeError),
+    /// An op named (a payment to claim, a request) is not held here.
+    #[error("no op {0} is held here")]
+    UnknownOp(OpId),
     /// An accepted op's space has no view: the store is damaged.
     #[error("no view for space {0}; the store is damaged")]
     MissingView(SpaceId),
@@ -384,11 +388,27 @@ impl<S: Store> Node<S> {
             deps.push(view.genesis());
             ts = ts.max(view.created_at());
         }
+        // What the body itself refers to (claims, a request, a disputed
+        // payment) must be among the deps; the rest fills what is left.
+        let needed = match &body {
+            Body::Ledger(op) => op.needs(),
+            _ => Vec::new(),
+        };
+        for id in &needed {
+            let meta = self.store.metas(std::slice::from_ref(id)).await?;
+            let meta = meta.first().copied().flatten();
+            ts = ts.max(meta.ok_or(NodeError::UnknownOp(*id))?.ts);
+        }
+        deps.retain(|d| !needed.contains(d));
         deps.sort();
         deps.dedup();
-        deps.truncate(MAX_DEPS);
+        deps.truncate(MAX_DEPS.saturating_sub(needed.len()));
+        deps.extend(needed.iter().filter(|id| Some(**id) != prev));
+        deps.sort();
+        deps.dedup();
         let ts = ts.max(self.env.now_ms());
-        view.check_body(&me.did(), ts, &body)?;
+        let named: Vec<OpId> = deps.iter().copied().chain(prev).collect();
+        view.check_body(&me.did(), ts, &named, &body)?;
         let data = OpData {
             v: OP_VERSION,
             space: *space,

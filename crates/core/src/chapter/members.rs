@@ -163,6 +163,8 @@ pub struct Chapter {
     pub enforcements: BTreeMap<OpId, Did>,
     /// Proposals, delegations, appeals, emergencies.
     pub gov: crate::gov::Governance,
+    /// Currencies, limits, disputes and governance's entries.
+    pub ledger: crate::ledger::LedgerRules,
 }
 
 impl Chapter {

@@ -373,6 +373,8 @@ pub enum Rule {
     Charter,
     /// The governance procedure (phases, windows, ballots, closes).
     Procedure,
+    /// The ledger's rules (currencies, limits, freezes, disputes).
+    Ledger,
 }
 
 impl std::fmt::Display for Rule {
@@ -386,6 +388,7 @@ impl std::fmt::Display for Rule {
             Rule::Invite => write!(f, "invites"),
             Rule::Charter => write!(f, "the charter"),
             Rule::Procedure => write!(f, "the governance procedure"),
+            Rule::Ledger => write!(f, "the ledger"),
         }
     }
 }
@@ -519,6 +522,15 @@ pub enum Refusal {
     /// Governance refuses it (a proposal's phase, a vote, a close…).
     #[error(transparent)]
     Governance(Box<crate::gov::GovRefusal>),
+    /// The ledger refuses it (an overdraft, a frozen account, a claim…).
+    #[error(transparent)]
+    Ledger(Box<crate::ledger::LedgerRefusal>),
+}
+
+impl From<crate::ledger::LedgerRefusal> for Refusal {
+    fn from(l: crate::ledger::LedgerRefusal) -> Self {
+        Refusal::Ledger(Box::new(l))
+    }
 }
 
 impl From<crate::gov::GovRefusal> for Refusal {
@@ -556,6 +568,7 @@ impl Refusal {
             | Refusal::UnknownRole(_)
             | Refusal::RoleNotHeld { .. } => Rule::Charter,
             Refusal::Governance(_) => Rule::Procedure,
+            Refusal::Ledger(_) => Rule::Ledger,
             _ => Rule::Membership,
         }
     }

@@ -373,6 +373,7 @@ fn found(id: &OpId, r: &Record, name: &str, founding: Option<&Founding>) -> Chap
         vouches: BTreeMap::new(),
         enforcements: BTreeMap::new(),
         gov: crate::gov::Governance::default(),
+        ledger: crate::ledger::LedgerRules::default(),
     };
     for did in founders {
         c.admit(did, Tier::Full, *id, r.ts);
@@ -416,6 +417,7 @@ impl Rules for ChapterState {
             }
             Body::Chapter(op) => Self::check_chapter_op(c, r, op),
             Body::Gov(op) => crate::gov::rules::check(c, r, op).map_err(Refusal::from),
+            Body::Ledger(op) => crate::ledger::rules::check(c, &r.author, r.ts, op),
             _ => c.require(&r.author, r.ts, Permission::Post).map(drop),
         }
     }
@@ -442,6 +444,7 @@ impl Rules for ChapterState {
             ),
             Body::Chapter(op) => Self::effect_chapter_op(c, id, r, op),
             Body::Gov(op) => crate::gov::rules::effect(c, id, r, op),
+            Body::Ledger(op) => crate::ledger::rules::effect(c, id, r.author, r.ts, op),
             _ => {}
         }
     }

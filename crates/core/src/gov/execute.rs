@@ -7,6 +7,8 @@ use crate::chapter::{Chapter, CharterChange, Layer, Refusal, Rule, Status as Mem
 use crate::chapter::{amend_charter, record_version};
 use crate::identity::Did;
 use crate::ids::OpId;
+use crate::ledger::rules as ledger;
+use crate::ledger::{Account, Entry, Governed};
 
 /// Whether `actions` can be proposed in chapter `c` at `at`: nothing touches
 /// an axiom, every charter change applies to the charter as it is, roles
@@ -36,6 +38,22 @@ pub fn check_actions(c: &Chapter, actions: &[Action], at: u64) -> Result<(), Gov
                 return Err(GovRefusal::BadAction(
                     "an allocation needs an amount".into(),
                 ));
+            }
+            Action::AllocateBudget { currency, .. } => {
+                c.ledger.currency(currency).map_err(Refusal::from)?;
+            }
+            Action::Ledger(op) => {
+                ledger::check_action(c, op).map_err(Refusal::from)?;
+            }
+            Action::ResolveDispute {
+                dispute, outcome, ..
+            } => {
+                ledger::check_outcome(c, dispute, outcome).map_err(Refusal::from)?;
+                let filed = c.ledger.disputes[dispute].filed_at;
+                let after = filed.saturating_add(ledger::mediation_timeout(c, at));
+                if at < after {
+                    return Err(Refusal::from(crate::ledger::LedgerRefusal::TooEarly(after)).into());
+                }
             }
             Action::DeclareEmergency(e) if e.duration_ms == 0 => {
                 return Err(GovRefusal::BadAction(
@@ -133,13 +151,39 @@ fn one(c: &mut Chapter, by: &OpId, actor: Did, action: &Action, at: u64) -> Resu
             currency,
             amount,
             memo,
-        } => c.gov.allocations.push(Allocation {
-            by: *by,
-            to: *to,
-            currency: currency.clone(),
-            amount: *amount,
-            memo: memo.clone(),
-        }),
+        } => {
+            c.ledger.currency(currency).map_err(|e| e.to_string())?;
+            c.gov.allocations.push(Allocation {
+                by: *by,
+                to: *to,
+                currency: currency.clone(),
+                amount: *amount,
+                memo: memo.clone(),
+            });
+            c.ledger.governed.push(Governed {
+                by: *by,
+                entry: Entry {
+                    from: Account::Treasury,
+                    to: Account::Member(*to),
+                    currency: currency.clone(),
+                    amount: *amount,
+                },
+                memo: memo.clone(),
+                at,
+            });
+        }
+        Action::Ledger(op) => {
+            ledger::check_action(c, op).map_err(|e| e.to_string())?;
+            ledger::apply_rule(c, op);
+        }
+        Action::ResolveDispute {
+            dispute,
+            outcome,
+            reason,
+        } => {
+            ledger::check_outcome(c, dispute, outcome).map_err(|e| e.to_string())?;
+            ledger::settle(c, dispute, *outcome, by, reason, at);
+        }
         Action::Freeze {
             member,
             until,

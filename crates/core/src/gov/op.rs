@@ -7,6 +7,7 @@ use crate::chapter::charter::{GovDomain, MAX_LABEL, MAX_TEXT, Tier};
 use crate::chapter::{CharterChange, Refusal as ChapterRefusal};
 use crate::identity::Did;
 use crate::ids::OpId;
+use crate::ledger::{LedgerOp, Outcome};
 
 /// The most actions one proposal carries.
 pub const MAX_ACTIONS: usize = 16;
@@ -83,6 +84,19 @@ pub enum Action {
     DeclareEmergency(Emergency),
     /// Create (or change) a governance domain.
     CreateDomain(GovDomain),
+    /// Define a currency or set a member's limit (a
+    /// [`LedgerOp::DefineCurrency`] or [`LedgerOp::SetLimit`]).
+    Ledger(LedgerOp),
+    /// Settle a dispute its mediator has not settled within the mediation
+    /// timeout.
+    ResolveDispute {
+        /// The dispute's op.
+        dispute: OpId,
+        /// The outcome.
+        outcome: Outcome,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// An emergency: what it is, what powers it invokes, how long it lasts.

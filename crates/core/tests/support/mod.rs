@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod gov;
+pub mod ledger;
 
 use std::collections::BTreeMap;
 
@@ -116,8 +117,13 @@ impl Space {
             None => (0, None),
         };
         let mut deps: Vec<OpId> = self.view.frontier();
+        if let Body::Ledger(op) = &body {
+            deps.extend(op.needs());
+        }
         deps.retain(|d| Some(*d) != prev);
+        deps.dedup();
         deps.sort();
+        deps.dedup();
         let ts = deps
             .iter()
             .chain(prev.iter())
