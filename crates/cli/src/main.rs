@@ -24,6 +24,7 @@ mod gov;
 mod gov_proposal;
 mod gov_records;
 mod identity_file;
+mod ledger;
 mod sync;
 
 #[derive(Parser)]
@@ -56,6 +57,8 @@ enum Command {
     /// Governance: proposals, votes, delegation, appeals, orders, emergencies, receipts.
     #[command(subcommand)]
     Gov(gov::GovCommand),
+    #[command(flatten)]
+    Ledger(ledger::LedgerCommand),
     /// Check a CAR or DAG-CBOR file of ops offline and print each op's validity.
     Verify {
         /// The file to check.
@@ -212,6 +215,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Chapter(cmd) => chapter::chapter(&open_node(&dir)?, cmd)?,
         Command::Charter(cmd) => charter::charter(&open_node(&dir)?, cmd)?,
         Command::Gov(cmd) => gov::run(&open_node(&dir)?, cmd)?,
+        Command::Ledger(cmd) => ledger::run(&open_node(&dir)?, cmd)?,
         Command::Verify { file } => return verify(&file),
         Command::Sync {
             relays,
