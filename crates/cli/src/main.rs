@@ -26,6 +26,7 @@ mod gov_records;
 mod identity_file;
 mod ledger;
 mod sync;
+mod trust;
 
 #[derive(Parser)]
 #[command(name = "hearth", version, about = "A Hearth node on the command line")]
@@ -59,6 +60,9 @@ enum Command {
     Gov(gov::GovCommand),
     #[command(flatten)]
     Ledger(ledger::LedgerCommand),
+    /// The trust graph: add, revoke, score, graph.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// Check a CAR or DAG-CBOR file of ops offline and print each op's validity.
     Verify {
         /// The file to check.
@@ -216,6 +220,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Charter(cmd) => charter::charter(&open_node(&dir)?, cmd)?,
         Command::Gov(cmd) => gov::run(&open_node(&dir)?, cmd)?,
         Command::Ledger(cmd) => ledger::run(&open_node(&dir)?, cmd)?,
+        Command::Trust(cmd) => trust::run(&open_node(&dir)?, cmd)?,
         Command::Verify { file } => return verify(&file),
         Command::Sync {
             relays,

@@ -172,3 +172,48 @@ fn a_mediator_reverses_a_disputed_payment() {
     let history = c.alice(&["history", &c.id]);
     assert!(history.contains("(governance)"), "{history}");
 }
+
+#[test]
+fn trust_raises_a_dynamic_limit_and_shows_in_the_graph() {
+    let c = Coop::new();
+    let bob = c.dids[1].clone();
+    c.alice(&[
+        "currency",
+        "define",
+        &c.id,
+        "CRED",
+        "--name",
+        "Credits",
+        "--baseline",
+        "10",
+        "--max",
+        "100",
+        "--trust-multiplier",
+        "2",
+    ]);
+    c.carry(0, 1);
+    let limit = ok(&c.dirs[1], &["limit", &c.id, "-c", "CRED"]);
+    assert!(limit.contains("limit\t10.00"), "{limit}");
+    c.alice(&["trust", "add", &c.id, &bob, "--score", "0.5"]);
+    c.carry(1, 2);
+    ok(
+        &c.dirs[2],
+        &[
+            "trust", "add", &c.id, &bob, "--score", "0.9", "--class", "ledger",
+        ],
+    );
+    c.carry(0, 1);
+    // 10 + 10 × 0.5 × 2
+    let limit = ok(&c.dirs[1], &["limit", &c.id, "-c", "CRED"]);
+    assert!(limit.contains("limit\t20.00"), "{limit}");
+    assert_eq!(c.alice(&["trust", "score", &c.id, &bob]), "0.500");
+    let graph = c.alice(&["trust", "graph", &c.id, "--dot"]);
+    assert!(
+        graph.starts_with("digraph") && graph.contains("0.50"),
+        "{graph}"
+    );
+    c.alice(&["trust", "revoke", &c.id, &bob]);
+    assert_eq!(c.alice(&["trust", "score", &c.id, &bob]), "0.000");
+    let out = hearth(&c.dirs[0], &["trust", "add", &c.id, &bob, "--score", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+}

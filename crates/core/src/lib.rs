@@ -45,6 +45,7 @@ pub mod rng;
 mod serde_text;
 pub mod sig;
 pub mod space;
+pub mod trust;
 pub mod validate;
 pub mod vv;
 

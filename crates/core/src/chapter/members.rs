@@ -157,8 +157,8 @@ pub struct Chapter {
     pub invites: BTreeMap<OpId, Invite>,
     /// Open applications (proposal-based admission), with their op.
     pub applicants: BTreeMap<Did, OpId>,
-    /// Trust members placed in others: subject → (voucher → ppm).
-    pub vouches: BTreeMap<Did, BTreeMap<Did, u32>>,
+    /// The trust graph's edges: subject → (truster, class) → edge.
+    pub trust: crate::trust::Edges,
     /// Suspensions and removals (the op → whom it enforced on).
     pub enforcements: BTreeMap<OpId, Did>,
     /// Proposals, delegations, appeals, emergencies.
@@ -256,19 +256,14 @@ impl Chapter {
         }
     }
 
-    /// Direct trust in `subject`: the most any active member vouched.
+    /// Direct trust in `subject` (general class): the most any active
+    /// member gives, weighed by the edge's age (see [`crate::trust`]).
     pub fn trust_ppm(&self, subject: &Did, at: u64) -> u32 {
-        self.vouches.get(subject).map_or(0, |from| {
-            from.iter()
-                .filter(|(v, _)| self.active(v, at).is_ok())
-                .map(|(_, ppm)| *ppm)
-                .max()
-                .unwrap_or(0)
-        })
+        crate::trust::Graph::new(self, at).direct(subject, crate::trust::GENERAL)
     }
 
     /// Reputation of `subject`: the share of active full members (or
-    /// higher) who vouched at least half trust, in ppm.
+    /// higher) who give them at least half trust (general class), in ppm.
     pub fn reputation_ppm(&self, subject: &Did, at: u64) -> u32 {
         let peers: Vec<&Did> = self
             .members
@@ -279,10 +274,14 @@ impl Chapter {
         if peers.is_empty() {
             return 0;
         }
-        let backing = self.vouches.get(subject).map_or(0, |from| {
+        let graph = crate::trust::Graph::new(self, at);
+        let backing = self.trust.get(subject).map_or(0, |from| {
             peers
                 .iter()
-                .filter(|p| from.get(p).is_some_and(|ppm| *ppm >= PPM / 2))
+                .filter(|p| {
+                    from.get(&(***p, crate::trust::GENERAL.to_string()))
+                        .is_some_and(|e| graph.weight(p, e) >= PPM / 2)
+                })
                 .count()
         });
         (backing as u64 * PPM as u64 / peers.len() as u64) as u32

@@ -112,6 +112,26 @@ pub enum ChapterOp {
         /// How much, in parts per million.
         trust_ppm: u32,
     },
+    /// A trust edge in a class (general, ledger, governance, …), with an
+    /// optional expiry; replaces the author's earlier edge to the subject
+    /// in that class.
+    Trust {
+        /// Whom.
+        subject: Did,
+        /// The class.
+        class: String,
+        /// How much, in parts per million.
+        trust_ppm: u32,
+        /// When it lapses, if set.
+        expires_at: Option<u64>,
+    },
+    /// Takes the author's trust edge to `subject` in `class` back.
+    Distrust {
+        /// Whom.
+        subject: Did,
+        /// The class.
+        class: String,
+    },
     /// Changes the charter on the author's authority.
     Amend {
         /// The change.
@@ -275,6 +295,8 @@ impl ChapterOp {
             ChapterOp::Grant { .. } => "grant",
             ChapterOp::Revoke { .. } => "revoke",
             ChapterOp::Vouch { .. } => "vouch",
+            ChapterOp::Trust { .. } => "trust",
+            ChapterOp::Distrust { .. } => "distrust",
             ChapterOp::Amend { .. } => "amend",
             ChapterOp::Profile(_) => "profile",
         }
@@ -313,8 +335,15 @@ impl ChapterOp {
             {
                 Err("role name must be 1 to 200 bytes")
             }
-            ChapterOp::Vouch { trust_ppm, .. } if *trust_ppm > PPM => {
+            ChapterOp::Vouch { trust_ppm, .. } | ChapterOp::Trust { trust_ppm, .. }
+                if *trust_ppm > PPM =>
+            {
                 Err("trust is at most 1,000,000 ppm")
+            }
+            ChapterOp::Trust { class, .. } | ChapterOp::Distrust { class, .. }
+                if class.is_empty() || class.len() > 64 =>
+            {
+                Err("a trust class is 1 to 64 bytes")
             }
             ChapterOp::Join {
                 profile: Some(p), ..

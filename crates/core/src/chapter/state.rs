@@ -175,12 +175,26 @@ impl ChapterState {
                     _ => Ok(()),
                 }
             }
-            ChapterOp::Vouch { subject, .. } => {
+            ChapterOp::Vouch { subject, .. } | ChapterOp::Trust { subject, .. } => {
                 c.require(me, at, Permission::Post)?;
                 if subject == me {
                     return Err(Refusal::SelfAction);
                 }
                 Ok(())
+            }
+            ChapterOp::Distrust { subject, class } => {
+                c.require(me, at, Permission::Post)?;
+                let held = c
+                    .trust
+                    .get(subject)
+                    .is_some_and(|from| from.contains_key(&(*me, class.clone())));
+                if held {
+                    Ok(())
+                } else {
+                    Err(Refusal::Unknown(format!(
+                        "trust edge to {subject} in {class}"
+                    )))
+                }
             }
             ChapterOp::Amend { change } => {
                 super::amend::authorize(c, me, at, change)?;
@@ -298,10 +312,34 @@ impl ChapterState {
                 }
             }
             ChapterOp::Vouch { subject, trust_ppm } => {
-                c.vouches
+                let edge = crate::trust::Edge {
+                    ppm: *trust_ppm,
+                    since: at,
+                    expires_at: None,
+                };
+                let key = (me, crate::trust::GENERAL.to_string());
+                c.trust.entry(*subject).or_default().insert(key, edge);
+            }
+            ChapterOp::Trust {
+                subject,
+                class,
+                trust_ppm,
+                expires_at,
+            } => {
+                let edge = crate::trust::Edge {
+                    ppm: *trust_ppm,
+                    since: at,
+                    expires_at: *expires_at,
+                };
+                c.trust
                     .entry(*subject)
                     .or_default()
-                    .insert(me, *trust_ppm);
+                    .insert((me, class.clone()), edge);
+            }
+            ChapterOp::Distrust { subject, class } => {
+                if let Some(from) = c.trust.get_mut(subject) {
+                    from.remove(&(me, class.clone()));
+                }
             }
             ChapterOp::Amend { change } => {
                 if let Ok(charter) = super::amend::apply(c.charter(), change, &me, at) {
@@ -370,7 +408,7 @@ fn found(id: &OpId, r: &Record, name: &str, founding: Option<&Founding>) -> Chap
         members: BTreeMap::new(),
         invites: BTreeMap::new(),
         applicants: BTreeMap::new(),
-        vouches: BTreeMap::new(),
+        trust: BTreeMap::new(),
         enforcements: BTreeMap::new(),
         gov: crate::gov::Governance::default(),
         ledger: crate::ledger::LedgerRules::default(),
