@@ -13,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "ingest"
 HEARTH_BENCH_OPS="${HEARTH_BENCH_OPS:-20000}" cargo bench -p hearth-node --bench ingest --locked
 
+step "payments and trust"
+cargo bench -p hearth-node --bench ledger --locked
+
 step "sync overhead on a simulated network"
 cargo bench -p hearth-net --bench sync --locked
 

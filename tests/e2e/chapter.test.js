@@ -4,20 +4,8 @@
 // charter page shows the constitution and its history.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, onboard, seriousA11yViolations, shots, startRelay } from './harness.js';
-
-async function member(relay) {
-  const context = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const did = await onboard(page, relay.url);
-  await page.locator('.network', { hasText: 'in step' }).waitFor({ timeout: 20_000 });
-  return { context, page, did, errors };
-}
+import { member, seriousA11yViolations, shots, startRelay } from './harness.js';
 
 test('found a chapter, admit members by invite link and by QR code, read the charter', async (t) => {
   const relay = await startRelay();

@@ -2,20 +2,8 @@
 // close and count; the third's browser then finds itself a member and posts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, onboard, seriousA11yViolations, shots, startRelay } from './harness.js';
-
-async function member(relay) {
-  const context = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const did = await onboard(page, relay.url);
-  await page.locator('.network', { hasText: 'in step' }).waitFor({ timeout: 20_000 });
-  return { context, page, did, errors };
-}
+import { member, seriousA11yViolations, shots, startRelay } from './harness.js';
 
 test('two members propose, vote on and pass a proposal that admits a third', async (t) => {
   const relay = await startRelay();

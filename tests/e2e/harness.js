@@ -86,6 +86,20 @@ export async function onboard(page, url) {
   return page.locator('.who').getAttribute('title');
 }
 
+/**
+ * A member in a fresh browser profile: onboarded at the relay's page and in
+ * step with it. Collects page errors in `errors`.
+ */
+export async function member(relay) {
+  const context = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const did = await onboard(page, relay.url);
+  await page.locator('.network', { hasText: 'in step' }).waitFor({ timeout: 20_000 });
+  return { context, page, did, errors };
+}
+
 /** Waits until a service worker controls the page and has cached the shell. */
 export async function waitForOfflineReady(page) {
   await page.evaluate(async () => {

@@ -81,6 +81,8 @@ pub(crate) struct SpaceDetail {
     name: String,
     pub(crate) chapter: ChapterSummary,
     pub(crate) gov: GovSummary,
+    pub(crate) money: crate::money::MoneySummary,
+    pub(crate) trust: crate::trust::TrustSummary,
     ops: Vec<OpRow>,
 }
 
@@ -333,6 +335,8 @@ pub(crate) async fn refresh_space(ui: Ui, id: SpaceId) {
         name: view.name().to_owned(),
         chapter: crate::chapter::summary(&view, me, now),
         gov: crate::gov::summary(&view, me, now),
+        money: crate::money::summary(&view, me, now),
+        trust: crate::trust::summary(&view, now),
         ops,
     });
 }
@@ -555,7 +559,9 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
             <Directory ui=ui />
         </section>
         <InviteCard ui=ui id=id />
+        <crate::money::MoneyCard ui=ui id=id />
         <Proposals ui=ui id=id />
+        <crate::trust::TrustCard ui=ui id=id />
         <form class="card" on:submit=post>
             <label for="note-text">"Post a note"</label>
             <textarea id="note-text" rows="3" maxlength="16384"

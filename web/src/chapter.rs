@@ -98,7 +98,7 @@ pub fn Directory(ui: Ui) -> impl IntoView {
 }
 
 /// An SVG QR code of `text`.
-pub fn qr_svg(text: &str) -> String {
+pub fn qr_svg(text: &str, label: &str) -> String {
     use qrcodegen::{QrCode, QrCodeEcc};
     let Ok(qr) = QrCode::encode_text(text, QrCodeEcc::Medium) else {
         return String::new();
@@ -114,7 +114,7 @@ pub fn qr_svg(text: &str) -> String {
         }
     }
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges" role="img" aria-label="QR code of the invite link"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges" role="img" aria-label="{label}"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
     )
 }
 
@@ -170,7 +170,7 @@ pub fn InviteCard(ui: Ui, id: SpaceId) -> impl IntoView {
                     <p>"Share this link, or let them scan the code:"</p>
                     <input id="invite-link" type="text" readonly aria-label="Invite link"
                         prop:value=move || link.get().unwrap_or_default() />
-                    <div class="qr" inner_html=move || link.get().map(|l| qr_svg(&l)).unwrap_or_default()></div>
+                    <div class="qr" inner_html=move || link.get().map(|l| qr_svg(&l, "QR code of the invite link")).unwrap_or_default()></div>
                 </Show>
             </form>
         </Show>
@@ -290,7 +290,7 @@ pub fn ScanCard(ui: Ui) -> impl IntoView {
     }
 }
 
-async fn decode_photo(file: &web_sys::File) -> Result<String, String> {
+pub(crate) async fn decode_photo(file: &web_sys::File) -> Result<String, String> {
     let url = web_sys::Url::create_object_url_with_blob(file)
         .map_err(|_| "That file could not be read.")?;
     let img = web_sys::HtmlImageElement::new().map_err(|_| "No image support here.")?;

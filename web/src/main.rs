@@ -13,6 +13,8 @@ mod gov;
 #[cfg(target_arch = "wasm32")]
 mod keystore;
 #[cfg(target_arch = "wasm32")]
+mod money;
+#[cfg(target_arch = "wasm32")]
 mod network;
 #[cfg(target_arch = "wasm32")]
 mod proposal;
@@ -20,6 +22,8 @@ mod proposal;
 mod relays;
 #[cfg(target_arch = "wasm32")]
 mod tabs;
+#[cfg(target_arch = "wasm32")]
+mod trust;
 #[cfg(target_arch = "wasm32")]
 mod verifier;
 

@@ -521,3 +521,56 @@ fn an_unmediated_dispute_goes_to_a_proposal_after_the_timeout() {
     assert_eq!(s.view.ledger(now).balance(&Account::Commons, "HOUR"), -400);
     assert_eq!(total(&s, now), 0);
 }
+
+#[test]
+fn an_equivocation_proof_freezes_the_account_of_whoever_signed_twice() {
+    use hearth_core::equivocation::EquivocationProof;
+    let mut s = economy(3, hours(1_000, None));
+    // Bob signs two different payments at the same place in his log: one
+    // to Alice, one to Carol (a double spend).
+    let one = s.sign(
+        &key(2),
+        T0 + 100,
+        hearth_core::Body::Ledger(LedgerOp::Pay {
+            to: Account::Member(key(1).did()),
+            currency: "HOUR".into(),
+            amount: 900,
+            memo: "to Alice".into(),
+            reference: None,
+            claims: vec![],
+        }),
+    );
+    let two = s.sign(
+        &key(2),
+        T0 + 100,
+        hearth_core::Body::Ledger(LedgerOp::Pay {
+            to: Account::Member(key(3).did()),
+            currency: "HOUR".into(),
+            amount: 900,
+            memo: "to Carol".into(),
+            reference: None,
+            claims: vec![],
+        }),
+    );
+    s.admit(&one).expect("the first is accepted");
+    let (proof, found) =
+        EquivocationProof::new(one.bytes.clone(), two.bytes.clone()).expect("a proof");
+    assert_eq!(found.author, key(2).did());
+    ledger(
+        &mut s,
+        &key(3),
+        T0 + 200,
+        LedgerOp::ReportEquivocation(proof),
+    )
+    .expect("reported");
+    assert_eq!(
+        ledger_refusal(pay(&mut s, 2, 1, T0 + 300, 1)),
+        LedgerRefusal::Frozen(key(2).did())
+    );
+    // A proof that does not hold is refused when decoded.
+    let bogus = LedgerOp::ReportEquivocation(EquivocationProof {
+        a: one.bytes.clone(),
+        b: one.bytes,
+    });
+    assert!(bogus.check_shape().is_err());
+}

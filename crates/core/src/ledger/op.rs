@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::currency::{Currency, CurrencyError, MAX_AMOUNT};
 use crate::chapter::charter::{MAX_LABEL, MAX_TEXT};
+use crate::equivocation::EquivocationProof;
 use crate::identity::Did;
 use crate::ids::OpId;
 
@@ -154,6 +155,10 @@ pub enum LedgerOp {
         /// Links, hashes or descriptions of evidence.
         evidence: Vec<String>,
     },
+    /// Shows that a member signed two different ops at one place in their
+    /// log (a double spend is only possible so): anyone may report it, and
+    /// the account is frozen from then on.
+    ReportEquivocation(EquivocationProof),
     /// A mediator takes a dispute.
     Mediate {
         /// The dispute's op.
@@ -181,6 +186,7 @@ impl LedgerOp {
             LedgerOp::DefineCurrency(_) => "define_currency",
             LedgerOp::SetLimit { .. } => "set_limit",
             LedgerOp::Dispute { .. } => "dispute",
+            LedgerOp::ReportEquivocation(_) => "report_equivocation",
             LedgerOp::Mediate { .. } => "mediate",
             LedgerOp::Settle { .. } => "settle",
         }
@@ -269,6 +275,7 @@ impl LedgerOp {
                 amount(*a)
             }
             LedgerOp::Decline { .. } | LedgerOp::Mediate { .. } => Ok(()),
+            LedgerOp::ReportEquivocation(p) => p.check().map(drop).map_err(|e| e.to_string()),
             LedgerOp::DefineCurrency(c) => {
                 text(&c.name, MAX_LABEL, "name")?;
                 text(&c.unit, MAX_LABEL, "unit")?;
@@ -390,6 +397,12 @@ pub enum LedgerRefusal {
     /// Escalation before the mediation timeout.
     #[error("the dispute may go to a proposal after {0}")]
     TooEarly(u64),
+    /// An equivocation proof that does not hold.
+    #[error("not an equivocation proof: {0}")]
+    BadProof(String),
+    /// An equivocation proof about another space.
+    #[error("the proof is about another space")]
+    ForeignProof,
     /// A refund larger than the payment.
     #[error("a refund of {refund} is more than the payment of {paid}")]
     RefundTooLarge {

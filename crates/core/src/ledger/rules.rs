@@ -187,6 +187,19 @@ pub fn check(c: &Chapter, me: &Did, at: u64, op: &LedgerOp) -> Result<(), Refusa
                 None => Ok(()),
             }
         }
+        LedgerOp::ReportEquivocation(proof) => {
+            c.require(me, at, Permission::Post)?;
+            let found = proof
+                .check()
+                .map_err(|e| ledger(LedgerRefusal::BadProof(e.to_string())))?;
+            if found.space != c.id {
+                return Err(ledger(LedgerRefusal::ForeignProof));
+            }
+            c.members
+                .get(&found.author)
+                .map(drop)
+                .ok_or(Refusal::NotMember(found.author))
+        }
         LedgerOp::Mediate { dispute: id } => {
             c.require(me, at, Permission::Mediate)?;
             let d = dispute(c, id).map_err(ledger)?;
@@ -251,6 +264,16 @@ pub fn effect(c: &mut Chapter, id: &OpId, me: Did, at: u64, op: &LedgerOp) {
                     settled: None,
                 },
             );
+        }
+        LedgerOp::ReportEquivocation(proof) => {
+            if let Ok(found) = proof.check() {
+                let freeze = crate::gov::Freeze {
+                    until: None,
+                    reason: format!("signed two ops at seq {} of their log", found.seq),
+                    by: *id,
+                };
+                c.gov.frozen.entry(found.author).or_insert(freeze);
+            }
         }
         LedgerOp::Mediate { dispute } => {
             if let Some(d) = c.ledger.disputes.get_mut(dispute) {
