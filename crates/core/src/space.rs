@@ -40,6 +40,12 @@ pub struct SpaceView {
     book: Book,
     /// How many ops were folded (refused ones are not).
     pub op_count: u64,
+    /// How many ops of the space this view has taken, refused ones too:
+    /// the store's index of the next op, from which a restored snapshot
+    /// replays what it does not cover.
+    stored: u64,
+    /// `stored` when the view was last snapshotted (not part of snapshots).
+    snapshot_at: u64,
     /// The latest claimed time among folded ops.
     pub last_ts: u64,
 }
@@ -52,6 +58,7 @@ struct Snapshot {
     profiles: Vec<(Did, u64, Profile)>,
     book: BookSnapshot,
     op_count: u64,
+    stored: u64,
     last_ts: u64,
 }
 
@@ -64,8 +71,12 @@ struct SnapshotRef<'a> {
     profiles: Vec<(&'a Did, u64, &'a Profile)>,
     book: BookSnapshot,
     op_count: u64,
+    stored: u64,
     last_ts: u64,
 }
+
+/// The fewest new ops worth a snapshot.
+pub const SNAPSHOT_MIN: u64 = 512;
 
 /// The snapshot format this code writes.
 const SNAPSHOT_VERSION: u64 = 3;
@@ -83,6 +94,8 @@ impl SpaceView {
             profiles: BTreeMap::new(),
             book: Book::default(),
             op_count: 0,
+            stored: 0,
+            snapshot_at: 0,
             last_ts: 0,
         };
         let admitted = view.admit(op).ok()?;
@@ -206,6 +219,7 @@ impl SpaceView {
         }
         let before = self.history.merge(op.parent_contexts())?;
         let id = op.id();
+        self.stored += 1;
         // What the op names: its deps and its previous op.
         let named: Vec<OpId> = d.deps.iter().copied().chain(d.prev).collect();
         let (verdict, ctx) = if d.body.is_governing() {
@@ -254,6 +268,26 @@ impl SpaceView {
         })
     }
 
+    /// How many ops of the space this view has taken (refused ones too).
+    pub fn stored(&self) -> u64 {
+        self.stored
+    }
+
+    /// Whether a snapshot is due: a snapshot costs as much as the view is
+    /// large, so one is written once the ops since the last make up a
+    /// sixteenth of the view (and at least [`SNAPSHOT_MIN`]), or at the end
+    /// of a bulk ingest (`closing`) with at least that many. What a
+    /// snapshot does not cover is replayed from the store on restore.
+    pub fn snapshot_due(&self, closing: bool) -> bool {
+        let since = self.stored - self.snapshot_at;
+        since >= SNAPSHOT_MIN.max(self.stored / 16) || (closing && since >= SNAPSHOT_MIN)
+    }
+
+    /// Notes that the view as it is now was snapshotted.
+    pub fn mark_snapshot(&mut self) {
+        self.snapshot_at = self.stored;
+    }
+
     /// The view as a DAG-CBOR snapshot.
     pub fn to_snapshot(&self) -> Vec<u8> {
         let snapshot = SnapshotRef {
@@ -267,6 +301,7 @@ impl SpaceView {
                 .collect(),
             book: self.book.to_snapshot(),
             op_count: self.op_count,
+            stored: self.stored,
             last_ts: self.last_ts,
         };
         serde_ipld_dagcbor::to_vec(&snapshot).expect("views always encode")
@@ -291,6 +326,8 @@ impl SpaceView {
                 .collect(),
             book: Book::from_snapshot(s.book),
             op_count: s.op_count,
+            stored: s.stored,
+            snapshot_at: s.stored,
             last_ts: s.last_ts,
         })
     }

@@ -122,8 +122,10 @@ impl<S: Store> Node<S> {
         let mut views = BTreeMap::new();
         for space in self.store.spaces().await? {
             let snapshot = self.store.snapshot(&snapshot_key(&space)).await?;
+            // A snapshot covers the ops up to its `stored` count; the rest
+            // are replayed from the store.
             let view = match snapshot.as_deref().and_then(SpaceView::from_snapshot) {
-                Some(view) => view,
+                Some(view) => self.replay(&space, Some(view)).await?,
                 None => self.rebuild_view(&space).await?,
             };
             views.insert(space, view);
@@ -134,9 +136,18 @@ impl<S: Store> Node<S> {
 
     /// Refolds a space's view from its stored ops, in acceptance order.
     pub async fn rebuild_view(&self, space: &SpaceId) -> Result<SpaceView, NodeError> {
-        let mut view: Option<SpaceView> = None;
+        self.replay(space, None).await
+    }
+
+    /// Folds the stored ops of `space` that `view` has not taken (all of
+    /// them with no view), in acceptance order.
+    async fn replay(
+        &self,
+        space: &SpaceId,
+        mut view: Option<SpaceView>,
+    ) -> Result<SpaceView, NodeError> {
         let mut past = Refolded::default();
-        let mut from = 0;
+        let mut from = view.as_ref().map_or(0, SpaceView::stored);
         loop {
             let page = self.store.space_ops(space, from, 1024).await?;
             let Some(last) = page.last() else { break };
@@ -146,6 +157,20 @@ impl<S: Store> Node<S> {
                 .map(|s| Op::decode(&s.bytes))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // What the page follows from before the replay (a snapshot's
+            // ops): their metas come from the store.
+            let in_page: std::collections::HashSet<OpId> = ops.iter().map(|o| o.id).collect();
+            let earlier: Vec<OpId> = ops
+                .iter()
+                .flat_map(|o| o.op.data.prev.iter().chain(&o.op.data.deps))
+                .filter(|id| !in_page.contains(id) && !past.0.contains_key(id))
+                .copied()
+                .collect();
+            for (id, meta) in earlier.iter().zip(self.store.metas(&earlier).await?) {
+                if let Some(meta) = meta {
+                    past.0.insert(*id, meta);
+                }
+            }
             let signatures = self.verify_signatures(&ops);
             for (op, signature) in ops.into_iter().zip(signatures) {
                 // Stored ops were valid when accepted; refolding re-checks them.

@@ -246,6 +246,45 @@ fn views_are_restored_from_snapshots_after_reopen() {
 }
 
 #[test]
+fn a_snapshot_covers_what_it_saw_and_the_rest_is_replayed_on_reopen() {
+    use hearth_core::space::SNAPSHOT_MIN;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("hearth.redb");
+    let env = || Box::new(FixedEnv::new(1_700_000_000_000));
+    let (space, view) = {
+        let store = RedbStore::open(&path).expect("open");
+        let n =
+            run_ready(Node::open(store, Some(Keypair::from_seed(&[1; 32])), env())).expect("node");
+        let space = run_ready(n.create_space("Busy")).expect("space");
+        // One op at a time: a snapshot once SNAPSHOT_MIN have come in, and
+        // a tail after it that no snapshot covers.
+        for i in 0..SNAPSHOT_MIN + 100 {
+            run_ready(n.create_op(
+                &space,
+                Body::Note {
+                    text: format!("n{i}"),
+                },
+            ))
+            .expect("note");
+        }
+        (space, n.space(&space).expect("view"))
+    };
+    let store = RedbStore::open(&path).expect("reopen");
+    let snapshot = run_ready(store.snapshot(&format!("space/{space}")))
+        .expect("read")
+        .expect("a snapshot was written");
+    let covered = hearth_core::space::SpaceView::from_snapshot(&snapshot).expect("decodes");
+    assert!(
+        covered.stored() < view.stored(),
+        "the snapshot is behind the ops"
+    );
+    let n = run_ready(Node::open(store, None, env())).expect("node");
+    assert_eq!(n.space(&space), Some(view.clone()), "the tail is replayed");
+    assert_eq!(n.space(&space).map(|v| v.stored()), Some(view.stored()));
+    assert_eq!(run_ready(n.rebuild_view(&space)).expect("rebuild"), view);
+}
+
+#[test]
 fn bad_names_are_refused_before_signing() {
     let alice = node(1);
     let long = "x".repeat(201);

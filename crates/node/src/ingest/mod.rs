@@ -136,7 +136,8 @@ impl<S: Store> Node<S> {
                 next = Some(self.start_chunk(blocks.by_ref().take(self.chunk).collect()));
             }
             done += started.len;
-            let mut chunk = self.prepare_chunk(started, carry).await?;
+            let closing = next.is_none();
+            let mut chunk = self.prepare_chunk(started, carry, closing).await?;
             if let Some(previous) = in_flight.take() {
                 previous.land(self, &mut progress).await?;
             }
@@ -206,7 +207,13 @@ impl<S: Store> Node<S> {
     /// Everything a chunk does before its commit: deduplicate, take its
     /// signatures' verdicts, validate and fold, against the store and the
     /// chunk in flight.
-    async fn prepare_chunk(&self, started: Started, carry: Carry) -> Result<Chunk, NodeError> {
+    /// `closing`: whether it is the ingest's last chunk.
+    async fn prepare_chunk(
+        &self,
+        started: Started,
+        carry: Carry,
+        closing: bool,
+    ) -> Result<Chunk, NodeError> {
         let mut chunk = Chunk {
             overlay: Overlay::default(),
             batch: WriteBatch::default(),
@@ -351,11 +358,14 @@ impl<S: Store> Node<S> {
                 missing,
             });
         }
-        for (space, view) in &chunk.views {
-            chunk
-                .batch
-                .snapshots
-                .push((crate::snapshot_key(space), view.to_snapshot()));
+        for (space, view) in &mut chunk.views {
+            if view.snapshot_due(closing) {
+                chunk
+                    .batch
+                    .snapshots
+                    .push((crate::snapshot_key(space), view.to_snapshot()));
+                view.mark_snapshot();
+            }
         }
         Ok(chunk)
     }
