@@ -275,12 +275,12 @@ impl SpaceView {
 
     /// Whether a snapshot is due: a snapshot costs as much as the view is
     /// large, so one is written once the ops since the last make up a
-    /// sixteenth of the view (and at least [`SNAPSHOT_MIN`]), or at the end
+    /// eighth of the view (and at least [`SNAPSHOT_MIN`]), or at the end
     /// of a bulk ingest (`closing`) with at least that many. What a
     /// snapshot does not cover is replayed from the store on restore.
     pub fn snapshot_due(&self, closing: bool) -> bool {
         let since = self.stored - self.snapshot_at;
-        since >= SNAPSHOT_MIN.max(self.stored / 16) || (closing && since >= SNAPSHOT_MIN)
+        since >= SNAPSHOT_MIN.max(self.stored / 8) || (closing && since >= SNAPSHOT_MIN)
     }
 
     /// Notes that the view as it is now was snapshotted.

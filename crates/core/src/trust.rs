@@ -36,8 +36,30 @@ pub struct Edge {
     pub expires_at: Option<u64>,
 }
 
-/// Every edge of a chapter: subject → (truster, class) → edge.
+/// Edges from one side: subject → (truster, class) → edge, or the same
+/// keyed by truster first.
 pub type Edges = BTreeMap<Did, BTreeMap<(Did, String), Edge>>;
+
+/// Sets (or with `None` removes) `truster`'s edge to `subject` in `class`,
+/// in both indexes of chapter `c`.
+pub fn set_edge(c: &mut Chapter, truster: Did, subject: Did, class: &str, edge: Option<Edge>) {
+    let put = |map: &mut Edges, a: Did, b: Did| {
+        let side = map.entry(a).or_default();
+        match edge {
+            Some(e) => {
+                side.insert((b, class.to_string()), e);
+            }
+            None => {
+                side.remove(&(b, class.to_string()));
+                if side.is_empty() {
+                    map.remove(&a);
+                }
+            }
+        }
+    };
+    put(&mut c.trust, subject, truster);
+    put(&mut c.trust_out, truster, subject);
+}
 
 /// The trust graph of a chapter as of `now`.
 #[derive(Debug, Clone, Copy)]
@@ -105,20 +127,25 @@ impl<'a> Graph<'a> {
 
     /// Trust from `viewpoint` in every member reachable in `class`: the
     /// best product of weights over paths of at most [`MAX_DEPTH`] edges.
-    /// The viewpoint trusts itself fully.
+    /// The viewpoint trusts itself fully. Follows only the edges out of
+    /// the members it reaches (the chapter keeps them by truster).
     pub fn scores_from(&self, viewpoint: &Did, class: &str) -> BTreeMap<Did, u32> {
-        let mut out: BTreeMap<Did, Vec<(Did, u32)>> = BTreeMap::new();
-        for (truster, subject, w) in self.edges(class) {
-            out.entry(truster).or_default().push((subject, w));
-        }
         let mut best: BTreeMap<Did, u32> = BTreeMap::from([(*viewpoint, PPM)]);
         let mut frontier = best.clone();
         for _ in 0..MAX_DEPTH {
             let mut next: BTreeMap<Did, u32> = BTreeMap::new();
             for (node, score) in &frontier {
-                for (subject, w) in out.get(node).into_iter().flatten() {
-                    let s = (u64::from(*score) * u64::from(*w) / u64::from(PPM)) as u32;
-                    if s > best.get(subject).copied().unwrap_or(0)
+                let Some(out) = self.chapter.trust_out.get(node) else {
+                    continue;
+                };
+                for ((subject, c), e) in out {
+                    if c != class {
+                        continue;
+                    }
+                    let w = self.weight(node, e);
+                    let s = (u64::from(*score) * u64::from(w) / u64::from(PPM)) as u32;
+                    if s > 0
+                        && s > best.get(subject).copied().unwrap_or(0)
                         && s > next.get(subject).copied().unwrap_or(0)
                     {
                         next.insert(*subject, s);

@@ -16,7 +16,7 @@ use hearth_core::chapter::{ChapterState, Record};
 use hearth_core::context::Rules;
 use hearth_core::ledger::Account;
 use hearth_core::op::{Body, OP_VERSION};
-use hearth_core::trust::{Edge, GENERAL, Graph};
+use hearth_core::trust::{Edge, GENERAL, Graph, set_edge};
 use hearth_core::{Op, OpId, SpaceId};
 use hearth_node::testkit::{ledger_workload, member_key};
 use hearth_node::{FixedEnv, Node};
@@ -174,10 +174,7 @@ fn trust() {
             since: 1_700_000_000_000,
             expires_at: None,
         };
-        c.trust
-            .entry(to)
-            .or_default()
-            .insert((from, GENERAL.into()), edge);
+        set_edge(&mut c, from, to, GENERAL, Some(edge));
     }
     let now = 1_700_000_100_000;
     let queries = 20;
@@ -187,6 +184,7 @@ fn trust() {
         reached += Graph::new(&c, now).scores_from(&dids[q * 7], GENERAL).len();
     }
     let per = t.elapsed().as_secs_f64() / queries as f64;
+    assert!(reached > queries, "the graph reaches beyond each viewpoint");
     println!(
         "trust: {:.1} score queries/s from a viewpoint (all {MEMBERS} members scored, {EDGES} edges; {} reached on average)",
         1.0 / per,
@@ -197,14 +195,12 @@ fn trust() {
     let _ = g.score(&dids[0], &dids[1], GENERAL);
     let single = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    c.trust.entry(dids[1]).or_default().insert(
-        (dids[0], GENERAL.into()),
-        Edge {
-            ppm: 900_000,
-            since: now,
-            expires_at: None,
-        },
-    );
+    let edge = Edge {
+        ppm: 900_000,
+        since: now,
+        expires_at: None,
+    };
+    set_edge(&mut c, dids[0], dids[1], GENERAL, Some(edge));
     let after = Graph::new(&c, now).score(&dids[0], &dids[1], GENERAL);
     println!(
         "trust: one score {:.1} ms; after one new edge, scored again in {:.1} ms (score {after})",

@@ -159,6 +159,8 @@ pub struct Chapter {
     pub applicants: BTreeMap<Did, OpId>,
     /// The trust graph's edges: subject → (truster, class) → edge.
     pub trust: crate::trust::Edges,
+    /// The same edges by truster: truster → (subject, class) → edge.
+    pub trust_out: crate::trust::Edges,
     /// Suspensions and removals (the op → whom it enforced on).
     pub enforcements: BTreeMap<OpId, Did>,
     /// Proposals, delegations, appeals, emergencies.

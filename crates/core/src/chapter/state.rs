@@ -317,8 +317,7 @@ impl ChapterState {
                     since: at,
                     expires_at: None,
                 };
-                let key = (me, crate::trust::GENERAL.to_string());
-                c.trust.entry(*subject).or_default().insert(key, edge);
+                crate::trust::set_edge(c, me, *subject, crate::trust::GENERAL, Some(edge));
             }
             ChapterOp::Trust {
                 subject,
@@ -331,15 +330,10 @@ impl ChapterState {
                     since: at,
                     expires_at: *expires_at,
                 };
-                c.trust
-                    .entry(*subject)
-                    .or_default()
-                    .insert((me, class.clone()), edge);
+                crate::trust::set_edge(c, me, *subject, class, Some(edge));
             }
             ChapterOp::Distrust { subject, class } => {
-                if let Some(from) = c.trust.get_mut(subject) {
-                    from.remove(&(me, class.clone()));
-                }
+                crate::trust::set_edge(c, me, *subject, class, None);
             }
             ChapterOp::Amend { change } => {
                 if let Ok(charter) = super::amend::apply(c.charter(), change, &me, at) {
@@ -409,6 +403,7 @@ fn found(id: &OpId, r: &Record, name: &str, founding: Option<&Founding>) -> Chap
         invites: BTreeMap::new(),
         applicants: BTreeMap::new(),
         trust: BTreeMap::new(),
+        trust_out: BTreeMap::new(),
         enforcements: BTreeMap::new(),
         gov: crate::gov::Governance::default(),
         ledger: crate::ledger::LedgerRules::default(),

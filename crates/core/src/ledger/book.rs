@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use imbl::OrdMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::currency::Currency;
@@ -88,14 +90,16 @@ pub struct Request {
     pub state: RequestState,
 }
 
-/// The book of one space.
+/// The book of one space. Its maps are persistent (structurally shared):
+/// a node clones a view for every chunk it ingests, so a clone must cost
+/// nothing however large the book.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Book {
-    logs: BTreeMap<(Did, String), OwnLog>,
-    payments: BTreeMap<OpId, Payment>,
-    requests: BTreeMap<OpId, Request>,
+    logs: OrdMap<(Did, String), OwnLog>,
+    payments: OrdMap<OpId, Payment>,
+    requests: OrdMap<OpId, Request>,
     /// What was paid to each account per currency: (in all, not claimed).
-    incoming: BTreeMap<(Account, String), (i128, i128)>,
+    incoming: OrdMap<(Account, String), (i128, i128)>,
 }
 
 /// [`Book`] as stored in a view's snapshot.
@@ -369,6 +373,14 @@ impl Book {
             .unwrap_or_default()
     }
 
+    /// Every account something was paid to in `currency`.
+    pub fn payees<'a>(&'a self, currency: &'a str) -> impl Iterator<Item = Account> + 'a {
+        self.incoming
+            .keys()
+            .filter(move |(_, c)| c == currency)
+            .map(|(a, _)| *a)
+    }
+
     /// A request, if known.
     pub fn request(&self, id: &OpId) -> Option<&Request> {
         self.requests.get(id)
@@ -438,7 +450,7 @@ impl Book {
             logs: s.logs.into_iter().map(|(d, c, l)| ((d, c), l)).collect(),
             payments: s.payments.into_iter().collect(),
             requests: s.requests.into_iter().collect(),
-            incoming,
+            incoming: incoming.into(),
         }
     }
 }

@@ -114,13 +114,7 @@ impl Ledger<'_> {
             .filter(|((_, c), _)| c == code)
             .map(|((d, _), _)| Account::Member(*d))
             .collect();
-        for (_, p) in self
-            .book
-            .payments()
-            .filter(|(_, p)| p.entry.currency == code)
-        {
-            found.insert(p.entry.to);
-        }
+        found.extend(self.book.payees(code));
         for g in self
             .chapter
             .ledger
