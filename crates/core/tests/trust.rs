@@ -154,3 +154,57 @@ proptest! {
         prop_assert_eq!(scores, Graph::new(s.view.chapter(), T0 + 10_000).scores_from(&key(1).did(), "ledger"));
     }
 }
+
+#[test]
+fn a_trust_gate_on_a_permission_holds_until_members_vouch() {
+    use hearth_core::chapter::CharterChange;
+    use hearth_core::chapter::charter::{Param, ParamValue};
+    use hearth_core::gov::GovOp;
+    let mut s = coop(3);
+    s.chapter(
+        &key(1),
+        T0 + 10,
+        ChapterOp::Amend {
+            change: CharterChange::SetParam(Param {
+                key: "min_trust_create_proposal".into(),
+                value: ParamValue::Int(500_000),
+            }),
+        },
+    )
+    .expect("the steward sets the gate");
+    let propose = |s: &mut Space, ts| {
+        s.act(
+            &key(2),
+            ts,
+            hearth_core::Body::Gov(GovOp::Propose {
+                title: "Buy a drill".into(),
+                text: String::new(),
+                domain: None,
+                actions: vec![],
+                draft: true,
+            }),
+        )
+    };
+    match propose(&mut s, T0 + 20) {
+        Err(Refusal::Violation { rule, detail }) => {
+            assert_eq!(
+                rule,
+                hearth_core::chapter::Rule::Permission(
+                    hearth_core::chapter::Permission::CreateProposal
+                )
+            );
+            assert!(detail.contains("500000"), "{detail}");
+        }
+        other => panic!("expected the gate, got {other:?}"),
+    }
+    s.chapter(
+        &key(3),
+        T0 + 30,
+        ChapterOp::Vouch {
+            subject: key(2).did(),
+            trust_ppm: 600_000,
+        },
+    )
+    .expect("vouch");
+    propose(&mut s, T0 + 40).expect("trusted enough now");
+}

@@ -237,9 +237,34 @@ impl Chapter {
             })
         };
         if charter.tiers.of(m.tier_at(at)).contains(&needed) || by_role() {
-            Ok(())
+            self.trust_gate(did, at, needed)
         } else {
             Err(Refusal::denied(needed))
+        }
+    }
+
+    /// The trust gate on a permission: the charter parameter
+    /// `min_trust_<permission>` (e.g. `min_trust_create_proposal`), in ppm of
+    /// general-class trust, if set.
+    pub fn trust_gate(&self, did: &Did, at: u64, needed: Permission) -> Result<(), Refusal> {
+        let key = format!("min_trust_{}", needed.name().replace(' ', "_"));
+        match self.charter().param(&key, at) {
+            Some(super::charter::ParamValue::Int(min)) if *min > 0 => {
+                let score = self.trust_ppm(did, at);
+                let min_ppm = (*min).min(i64::from(PPM)) as u32;
+                if score >= min_ppm {
+                    Ok(())
+                } else {
+                    Err(Refusal::Violation {
+                        rule: super::op::Rule::Permission(needed),
+                        detail: format!(
+                            "'{}' needs trust of {min_ppm} ppm; the author has {score}",
+                            needed.name()
+                        ),
+                    })
+                }
+            }
+            _ => Ok(()),
         }
     }
 
@@ -252,6 +277,7 @@ impl Chapter {
     ) -> Result<BTreeSet<Permission>, Refusal> {
         let held = self.permissions(did, at)?;
         if held.contains(&needed) {
+            self.trust_gate(did, at, needed)?;
             Ok(held)
         } else {
             Err(Refusal::denied(needed))
