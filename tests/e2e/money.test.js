@@ -1,7 +1,8 @@
 // Mutual credit in two browsers: Alice founds a chapter and defines hours,
 // Bob joins by her invite; Alice pays Bob from the directory, Bob pays some
-// back by a photo of Alice's payment code; both see the same balances and
-// a chart of their balance over time, and the trust picture.
+// back by a photo of Alice's payment code and asks her for more, which she
+// pays; both see the same balances, a chart of their balance over time, and
+// the trust picture.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ test('one member pays another and both see the new balances and the chart', asyn
   const bobShort = bob.did.slice('did:key:'.length, 'did:key:'.length + 8);
   const bobOption = alice.page.locator('#pay-to option', { hasText: bobShort });
   await alice.page.getByLabel('Whom', { exact: true }).selectOption(await bobOption.getAttribute('value'));
-  await alice.page.getByLabel('Amount').fill('5');
+  await alice.page.getByLabel('Amount', { exact: true }).fill('5');
   await alice.page.getByLabel('What for').fill('fixing the fence');
   await alice.page.getByRole('button', { name: 'Pay', exact: true }).click();
   await balance(alice, 'Hours: -5.00 h');
@@ -48,7 +49,7 @@ test('one member pays another and both see the new balances and the chart', asyn
   await bob.page.setInputFiles('#pay-scan', code);
   await bob.page.waitForFunction(
     (did) => document.querySelector('#pay-to').value === did, alice.did, { timeout: 10_000 });
-  await bob.page.getByLabel('Amount').fill('2');
+  await bob.page.getByLabel('Amount', { exact: true }).fill('2');
   await bob.page.getByLabel('What for').fill('soup');
   await bob.page.getByRole('button', { name: 'Pay', exact: true }).click();
   await balance(bob, 'Hours: 3.00 h');
@@ -62,6 +63,21 @@ test('one member pays another and both see the new balances and the chart', asyn
   }
   await alice.page.locator('.history li', { hasText: 'soup' }).waitFor();
   assert.match(await alice.page.locator('.balances .meta').first().textContent(), /you can pay up to 17\.00 h/);
+
+  // Bob asks Alice for 1 h; she pays the request from her list.
+  const aliceShort = alice.did.slice('did:key:'.length, 'did:key:'.length + 8);
+  const aliceOption = bob.page.locator('#ask-from option', { hasText: aliceShort });
+  await bob.page.getByLabel('Whom to ask').selectOption(await aliceOption.getAttribute('value'));
+  await bob.page.getByLabel('Amount asked').fill('1');
+  await bob.page.getByLabel('For what').fill('bread');
+  await bob.page.getByRole('button', { name: 'Send the request' }).click();
+  await bob.page.locator('.requests li', { hasText: 'bread' }).waitFor();
+  const asked = alice.page.locator('.requests li', { hasText: 'asks you for 1.00 h: bread' });
+  await asked.waitFor({ timeout: 30_000 });
+  await asked.getByRole('button', { name: 'Pay it' }).click();
+  await balance(alice, 'Hours: -4.00 h');
+  await balance(bob, 'Hours: 4.00 h');
+  await bob.page.locator('.requests li', { hasText: 'paid' }).waitFor({ timeout: 30_000 });
 
   // Alice trusts Bob; the picture shows the edge in both browsers.
   const bobTrust = alice.page.locator('#trust-whom option', { hasText: bobShort });

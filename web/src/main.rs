@@ -21,6 +21,8 @@ mod proposal;
 #[cfg(target_arch = "wasm32")]
 mod relays;
 #[cfg(target_arch = "wasm32")]
+mod requests;
+#[cfg(target_arch = "wasm32")]
 mod tabs;
 #[cfg(target_arch = "wasm32")]
 mod trust;

@@ -54,6 +54,7 @@ pub struct MoneySummary {
     pub me: String,
     pub history: Vec<LineRow>,
     pub disputes: Vec<DisputeRow>,
+    pub requests: Vec<crate::requests::RequestRow>,
 }
 
 fn name_of(view: &SpaceView, account: &Account) -> String {
@@ -157,6 +158,7 @@ pub fn summary(view: &SpaceView, me: Option<Did>, now: u64) -> MoneySummary {
         me: me.to_string(),
         history,
         disputes,
+        requests: crate::requests::rows(view, &me),
     }
 }
 
@@ -181,8 +183,20 @@ fn chart_svg(points: &[i128]) -> String {
     )
 }
 
+/// The chapter's members other than this one, for picking whom to pay or ask.
+pub(crate) fn other_members(ui: Ui) -> Vec<crate::chapter::MemberRow> {
+    let detail = ui.detail.get();
+    let me = detail.money.me;
+    detail
+        .chapter
+        .members
+        .into_iter()
+        .filter(|m| m.did != me)
+        .collect()
+}
+
 /// Runs a ledger write and refreshes the page, showing what went wrong.
-fn act<F, Fut>(ui: Ui, id: SpaceId, what: &'static str, work: F)
+pub(crate) fn act<F, Fut>(ui: Ui, id: SpaceId, what: &'static str, work: F)
 where
     F: FnOnce(std::rc::Rc<hearth_node::Node<hearth_store::IdbStore>>) -> Fut + 'static,
     Fut: std::future::Future<Output = Result<OpId, hearth_node::NodeError>> + 'static,
@@ -223,6 +237,7 @@ pub fn MoneyCard(ui: Ui, id: SpaceId) -> impl IntoView {
             </ul>
             <Show when=move || !money().currencies.is_empty()>
                 <PayForm ui=ui id=id />
+                <crate::requests::Requests ui=ui id=id />
                 <details class="pay-code">
                     <summary>"Your payment code"</summary>
                     <div class="qr" inner_html=move || qr_svg(&money().me, "QR code of your did:key")></div>
@@ -342,16 +357,7 @@ fn PayForm(ui: Ui, id: SpaceId) -> impl IntoView {
             move |node| async move { node.pay(&id, p).await },
         );
     };
-    let payees = move || {
-        let me = ui.detail.get().money.me;
-        ui.detail
-            .get()
-            .chapter
-            .members
-            .into_iter()
-            .filter(|m| m.did != me)
-            .collect::<Vec<_>>()
-    };
+    let payees = move || other_members(ui);
     view! {
         <form class="pay" on:submit=submit aria-labelledby="pay-title">
             <h4 id="pay-title">"Pay someone"</h4>
