@@ -11,7 +11,7 @@ use hearth_core::ledger::{Account, Demurrage, LedgerOp, PPM};
 use hearth_core::{DecodedOp, OpId};
 use proptest::prelude::*;
 use support::ledger::{claimable, economy, hours, ledger, pay, total};
-use support::{DAY, Space, T0, key};
+use support::{DAY, Space, T0, causal_order, key, sync};
 
 const MEMBERS: u8 = 5;
 const LIMIT: u64 = 1_000;
@@ -30,39 +30,6 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (1..=MEMBERS).prop_map(|who| Step::Claim { who }),
         2 => (0..REPLICAS, 0..REPLICAS).prop_map(|(from, to)| Step::Sync { from, to }),
     ]
-}
-
-fn sync(from: &Space, to: &mut Space) {
-    let held: BTreeSet<OpId> = to.ops.iter().map(|o| o.id).collect();
-    for op in from.ops.iter().filter(|o| !held.contains(&o.id)) {
-        let _ = to.admit(op);
-    }
-}
-
-/// A random causal order of `ops`.
-fn causal_order(
-    ops: &[DecodedOp],
-    held: &BTreeSet<OpId>,
-    picks: &[prop::sample::Index],
-) -> Vec<DecodedOp> {
-    let mut done = held.clone();
-    let mut left: Vec<&DecodedOp> = ops.iter().filter(|o| !held.contains(&o.id)).collect();
-    let mut out = Vec::new();
-    let mut k = 0;
-    while !left.is_empty() {
-        let ready: Vec<usize> = (0..left.len())
-            .filter(|&i| {
-                let d = &left[i].op.data;
-                d.prev.iter().chain(&d.deps).all(|p| done.contains(p))
-            })
-            .collect();
-        let at = ready[picks[k % picks.len()].index(ready.len())];
-        k += 1;
-        let op = left.remove(at);
-        done.insert(op.id);
-        out.push(op.clone());
-    }
-    out
 }
 
 fn base() -> Space {

@@ -13,6 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::permission::Permission;
+
 use crate::identity::Did;
 
 /// The most entries in any one charter list (articles, roles, …).
@@ -355,72 +357,6 @@ impl Tier {
             Tier::Full => "full",
             Tier::Patron => "patron",
             Tier::Steward => "steward",
-        }
-    }
-}
-
-/// What a member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    /// Post notes and ordinary records.
-    Post,
-    /// Create proposals.
-    CreateProposal,
-    /// Vote.
-    Vote,
-    /// Veto proposals.
-    Veto,
-    /// Create invites.
-    Invite,
-    /// Admit, suspend, reinstate and remove members.
-    ManageMembership,
-    /// Grant and revoke roles, set tiers.
-    ManageRoles,
-    /// Allocate budget.
-    AllocateBudget,
-    /// Issue and revoke executive orders.
-    IssueOrders,
-    /// Enact statutes and change the charter's rules directly.
-    EnactStatutes,
-    /// Declare emergencies.
-    DeclareEmergency,
-    /// Mediate disputes.
-    Mediate,
-}
-
-impl Permission {
-    /// Every permission.
-    pub const ALL: [Permission; 12] = [
-        Permission::Post,
-        Permission::CreateProposal,
-        Permission::Vote,
-        Permission::Veto,
-        Permission::Invite,
-        Permission::ManageMembership,
-        Permission::ManageRoles,
-        Permission::AllocateBudget,
-        Permission::IssueOrders,
-        Permission::EnactStatutes,
-        Permission::DeclareEmergency,
-        Permission::Mediate,
-    ];
-
-    /// Its name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Permission::Post => "post",
-            Permission::CreateProposal => "create proposal",
-            Permission::Vote => "vote",
-            Permission::Veto => "veto",
-            Permission::Invite => "invite",
-            Permission::ManageMembership => "manage membership",
-            Permission::ManageRoles => "manage roles",
-            Permission::AllocateBudget => "allocate budget",
-            Permission::IssueOrders => "issue orders",
-            Permission::EnactStatutes => "enact statutes",
-            Permission::DeclareEmergency => "declare emergency",
-            Permission::Mediate => "mediate",
         }
     }
 }

@@ -247,8 +247,7 @@ impl Chapter {
     /// `min_trust_<permission>` (e.g. `min_trust_create_proposal`), in ppm of
     /// general-class trust, if set.
     pub fn trust_gate(&self, did: &Did, at: u64, needed: Permission) -> Result<(), Refusal> {
-        let key = format!("min_trust_{}", needed.name().replace(' ', "_"));
-        match self.charter().param(&key, at) {
+        match self.charter().param(needed.trust_gate_key(), at) {
             Some(super::charter::ParamValue::Int(min)) if *min > 0 => {
                 let score = self.trust_ppm(did, at);
                 let min_ppm = (*min).min(i64::from(PPM)) as u32;

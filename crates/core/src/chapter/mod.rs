@@ -20,6 +20,8 @@ pub mod diff;
 pub mod link;
 mod members;
 mod op;
+mod permission;
+mod refusal;
 mod state;
 pub mod template;
 

@@ -2,7 +2,7 @@
 //! overturns it, and reviews.
 
 use super::op::{Action, Decision, GovRefusal, Subject};
-use super::proposal::{Allocation, EmergencyState, Freeze, Status};
+use super::proposal::{EmergencyState, Freeze, Status};
 use crate::chapter::{Chapter, CharterChange, Layer, Refusal, Rule, Status as MemberStatus};
 use crate::chapter::{amend_charter, record_version};
 use crate::identity::Did;
@@ -153,13 +153,6 @@ fn one(c: &mut Chapter, by: &OpId, actor: Did, action: &Action, at: u64) -> Resu
             memo,
         } => {
             c.ledger.currency(currency).map_err(|e| e.to_string())?;
-            c.gov.allocations.push(Allocation {
-                by: *by,
-                to: *to,
-                currency: currency.clone(),
-                amount: *amount,
-                memo: memo.clone(),
-            });
             c.ledger.governed.push(Governed {
                 by: *by,
                 entry: Entry {

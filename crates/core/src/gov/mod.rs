@@ -19,8 +19,7 @@ pub use op::{
     Power, Subject,
 };
 pub use proposal::{
-    Allocation, Appeal, Cast, Closing, EmergencyState, Freeze, Governance, Proposal, ProposalRules,
-    Status,
+    Appeal, Cast, Closing, EmergencyState, Freeze, Governance, Proposal, ProposalRules, Status,
 };
 pub use tally::{Ballot, Choice, Tally, TallyRules};
 

@@ -268,21 +268,6 @@ pub struct Freeze {
     pub by: OpId,
 }
 
-/// A budget allocation a passed proposal made (the ledger executes it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Allocation {
-    /// The proposal's closing op.
-    pub by: OpId,
-    /// To whom.
-    pub to: Did,
-    /// The currency.
-    pub currency: String,
-    /// How much.
-    pub amount: u64,
-    /// What for.
-    pub memo: String,
-}
-
 /// A chapter's governance as of some context.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Governance {
@@ -298,8 +283,6 @@ pub struct Governance {
     pub emergency: Option<EmergencyState>,
     /// Frozen accounts.
     pub frozen: BTreeMap<Did, Freeze>,
-    /// Budget allocations made.
-    pub allocations: Vec<Allocation>,
     /// Reviews of violations and enforcements: (subject op → (review op, decision, reason)).
     pub reviews: BTreeMap<OpId, (OpId, String, String)>,
 }

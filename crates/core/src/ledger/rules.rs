@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::currency::{Currency, LimitInputs};
+use super::currency::{CreditPolicy, Currency, LimitInputs};
 use super::op::{Account, Entry, LedgerOp, LedgerRefusal, Outcome};
 use crate::chapter::charter::ParamValue;
 use crate::chapter::{Chapter, Permission, Refusal};
@@ -110,6 +110,10 @@ impl LedgerRules {
 pub fn limit_of(c: &Chapter, member: &Did, currency: &Currency, at: u64, cleared: u128) -> u64 {
     if let Some(own) = c.ledger.limits.get(&(*member, currency.code.clone())) {
         return *own;
+    }
+    // A static limit needs no trust score (every payment asks for a limit).
+    if let CreditPolicy::Static { limit } = currency.credit {
+        return limit;
     }
     let joined = c.members.get(member).map_or(at, |m| m.joined_at);
     currency.credit.limit(LimitInputs {

@@ -184,3 +184,38 @@ impl Space {
         self.ops.last().expect("ops").id
     }
 }
+
+/// Hands `from`'s ops that `to` lacks to `to`, in `from`'s (causal) order.
+pub fn sync(from: &Space, to: &mut Space) {
+    let held: std::collections::BTreeSet<OpId> = to.ops.iter().map(|o| o.id).collect();
+    for op in from.ops.iter().filter(|o| !held.contains(&o.id)) {
+        let _ = to.admit(op);
+    }
+}
+
+/// A random causal order of the ops of `ops` not in `held`, each after its
+/// causal past (`held` counts as delivered), picked by `picks`.
+pub fn causal_order(
+    ops: &[DecodedOp],
+    held: &std::collections::BTreeSet<OpId>,
+    picks: &[proptest::sample::Index],
+) -> Vec<DecodedOp> {
+    let mut done = held.clone();
+    let mut left: Vec<&DecodedOp> = ops.iter().filter(|o| !held.contains(&o.id)).collect();
+    let mut out = Vec::new();
+    let mut k = 0;
+    while !left.is_empty() {
+        let ready: Vec<usize> = (0..left.len())
+            .filter(|&i| {
+                let d = &left[i].op.data;
+                d.prev.iter().chain(&d.deps).all(|p| done.contains(p))
+            })
+            .collect();
+        let at = ready[picks[k % picks.len()].index(ready.len())];
+        k += 1;
+        let op = left.remove(at);
+        done.insert(op.id);
+        out.push(op.clone());
+    }
+    out
+}
