@@ -95,7 +95,7 @@ pub(crate) struct Ui {
     pub(crate) error: RwSignal<Option<String>>,
     storage: RwSignal<String>,
     /// A long import in progress: (ops done, ops in all).
-    progress: RwSignal<Option<(usize, usize)>>,
+    pub(crate) progress: RwSignal<Option<(usize, usize)>>,
     /// The last import's outcome (or a long step's progress, in words).
     pub(crate) imported: RwSignal<Option<String>>,
     /// The invite this page was opened with, until the member acts on it.
@@ -449,7 +449,7 @@ fn Home(ui: Ui) -> impl IntoView {
         <Join ui=ui />
         <ScanCard ui=ui />
         <Relays error=ui.error />
-        <Import ui=ui />
+        <crate::import::Import ui=ui />
         <form class="card" on:submit=create>
             <h2>"Create a space"</h2>
             <label for="space-name">"Name"</label>
@@ -576,76 +576,6 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
                     <li><span class="author">{o.author.clone()}</span> " " <span class="what">{o.what.clone()}</span></li>
                 </For>
             </ol>
-        </section>
-    }
-}
-
-/// Imports ops from a CAR file (another member's export, or a backup), with
-/// progress: each step is durable before it is counted.
-#[component]
-fn Import(ui: Ui) -> impl IntoView {
-    let input: NodeRef<leptos::html::Input> = NodeRef::new();
-    let chosen = move |_| {
-        let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
-            return;
-        };
-        spawn_local(async move {
-            let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
-                Err(_) => return ui.error.set(Some("That file could not be read.".into())),
-            };
-            let archive = match hearth_core::car::read_car(&buffer) {
-                Ok(a) => a,
-                Err(e) => {
-                    return ui
-                        .error
-                        .set(Some(format!("Not a Hearth export (CAR file): {e}")));
-                }
-            };
-            let blocks: Vec<Vec<u8>> = archive.blocks.into_iter().map(|(_, b)| b).collect();
-            ui.progress.set(Some((0, blocks.len())));
-            ui.imported.set(None);
-            let outcome = write(ui, move |node| async move {
-                node.ingest(blocks, move |p| ui.progress.set(Some((p.done, p.total))))
-                    .await
-            })
-            .await;
-            ui.progress.set(None);
-            refresh_home(ui).await;
-            match outcome {
-                Some(Ok(r)) => {
-                    ui.error.set(None);
-                    ui.imported.set(Some(format!(
-                        "Imported {} new ops ({} already here, {} waiting for history, {} refused).",
-                        r.accepted.len(),
-                        r.duplicates,
-                        r.pending,
-                        r.quarantined.len()
-                    )));
-                }
-                Some(Err(e)) => ui.error.set(Some(format!("The import stopped: {e}"))),
-                None => {}
-            }
-        });
-    };
-    view! {
-        <section class="card" aria-labelledby="import-title">
-            <h2 id="import-title">"Import"</h2>
-            <label for="import-file">"Ops from a file (a CAR export)"</label>
-            <input id="import-file" type="file" accept=".car" node_ref=input on:change=chosen />
-            <Show when=move || ui.progress.get().is_some()>
-                <div role="status" class="progress">
-                    <progress
-                        max=move || ui.progress.get().map_or(1, |p| p.1)
-                        value=move || ui.progress.get().map_or(0, |p| p.0)
-                        aria-label="Import progress"
-                    ></progress>
-                    <span class="progress-text">
-                        {move || ui.progress.get().map(|(d, t)| format!("Imported {d} of {t} ops"))}
-                    </span>
-                </div>
-            </Show>
-            <p class="imported" role="status">{move || ui.imported.get()}</p>
         </section>
     }
 }

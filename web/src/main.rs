@@ -11,6 +11,8 @@ mod charter;
 #[cfg(target_arch = "wasm32")]
 mod gov;
 #[cfg(target_arch = "wasm32")]
+mod import;
+#[cfg(target_arch = "wasm32")]
 mod keystore;
 #[cfg(target_arch = "wasm32")]
 mod money;

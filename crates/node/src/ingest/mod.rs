@@ -9,19 +9,20 @@ use foldhash::{HashMap, HashSet};
 
 use hearth_core::context::CtxId;
 use hearth_core::equivocation::EquivocationProof;
-use hearth_core::op::{DecodeError, MAX_OP_BYTES, Op};
-use hearth_core::sig::{BatchItem, SignatureError};
+use hearth_core::op::{MAX_OP_BYTES, Op};
+use hearth_core::sig::SignatureError;
 use hearth_core::space::SpaceView;
 use hearth_core::validate::{self, CausalPast, Invalid, Verdict};
 use hearth_core::{DecodedOp, Did, OpId, OpMeta, Rejection, SpaceId};
 use hearth_store::{PendingOp, QuarantinedOp, Store, StoreError, WriteBatch};
 
 mod pipeline;
+mod start;
 
 use pipeline::{Carry, InFlight};
+use start::Started;
 
 use crate::Change;
-use crate::verify::{self, Verification};
 use crate::{Node, NodeError};
 
 /// How many ops one write batch carries.
@@ -171,37 +172,6 @@ impl<S: Store> Node<S> {
             return Ok(());
         }
         self.store.commit(batch).await
-    }
-
-    /// A chunk's first step, before the previous one is settled: decode,
-    /// drop repeats within it, and start checking its signatures.
-    fn start_chunk(&self, raw: Vec<Vec<u8>>) -> Started {
-        let len = raw.len();
-        let mut seen = HashSet::default();
-        let mut decoded = Vec::with_capacity(raw.len());
-        let mut duplicates = 0;
-        let mut malformed = Vec::new();
-        for bytes in raw {
-            match Op::decode(&bytes) {
-                Ok(op) if seen.insert(op.id) => decoded.push(op),
-                Ok(_) => duplicates += 1,
-                Err(e) => malformed.push((bytes, e)),
-            }
-        }
-        let messages = signing_messages(&decoded);
-        let items = batch_items(&decoded, &messages);
-        let seed = self.seed();
-        let signatures = match &self.verifier {
-            Some(verifier) if !items.is_empty() => verifier.start(&items, seed),
-            _ => Box::pin(std::future::ready(Some(verify::inline(&items, seed)))),
-        };
-        Started {
-            len,
-            decoded,
-            duplicates,
-            malformed,
-            signatures,
-        }
     }
 
     /// Everything a chunk does before its commit: deduplicate, take its
@@ -370,18 +340,6 @@ impl<S: Store> Node<S> {
         Ok(chunk)
     }
 
-    pub(crate) fn verify_signatures(&self, ops: &[DecodedOp]) -> Vec<Result<(), SignatureError>> {
-        let messages = signing_messages(ops);
-        verify::inline(&batch_items(ops, &messages), self.seed())
-    }
-
-    /// Fresh random bytes for a batch's coefficients.
-    fn seed(&self) -> [u8; 32] {
-        let mut seed = [0u8; 32];
-        self.env.random_bytes(&mut seed);
-        seed
-    }
-
     /// Loads from the store the causal past the candidates name, skipping
     /// what the chunk itself carries (not in the store, by deduplication) and
     /// log positions above what the store holds.
@@ -542,35 +500,6 @@ impl<S: Store> Node<S> {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok((admitted.ctx, admitted.refusal.map(Rejection::Refused)))
     }
-}
-
-/// A chunk decoded, its signature checks under way.
-struct Started {
-    /// Blocks in the chunk, as received.
-    len: usize,
-    /// The ops that decoded, without repeats.
-    decoded: Vec<DecodedOp>,
-    /// Repeats within the chunk.
-    duplicates: usize,
-    /// Blocks that did not decode, with the reason.
-    malformed: Vec<(Vec<u8>, DecodeError)>,
-    /// The verdicts on `decoded`'s signatures, in order.
-    signatures: Verification,
-}
-
-fn signing_messages(ops: &[DecodedOp]) -> Vec<Vec<u8>> {
-    ops.iter().map(DecodedOp::signing_bytes).collect()
-}
-
-fn batch_items<'a>(ops: &'a [DecodedOp], messages: &'a [Vec<u8>]) -> Vec<BatchItem<'a>> {
-    ops.iter()
-        .zip(messages)
-        .map(|(o, m)| BatchItem {
-            signer: &o.op.data.author,
-            message: m,
-            signature: &o.op.sig,
-        })
-        .collect()
 }
 
 impl Chunk {
