@@ -5,16 +5,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{hearth, ok};
+use common::{carry, hearth, ok};
 
 /// Hands every op of `chapter` from `from` to `to` through a CAR file.
-fn carry(tmp: &Path, from: &Path, to: &Path, chapter: &str) {
-    let car: PathBuf = tmp.join("carry.car");
-    let car = car.to_str().expect("path");
-    ok(from, &["op", "export", chapter, car]);
-    ok(to, &["op", "import", car]);
-}
-
 fn err(dir: &Path, args: &[&str]) -> String {
     let out = hearth(dir, args);
     assert_eq!(

@@ -65,10 +65,7 @@ impl Chapter {
 
     /// Hands everything `from` holds of the chapter to `to`.
     fn carry(&self, from: usize, to: usize) {
-        let car = self.tmp.path().join("carry.car");
-        let car = car.to_str().expect("path");
-        ok(&self.dirs[from], &["op", "export", &self.id, car]);
-        ok(&self.dirs[to], &["op", "import", car]);
+        common::carry(self.tmp.path(), &self.dirs[from], &self.dirs[to], &self.id);
     }
 
     /// Everyone ends up holding everything.

@@ -27,3 +27,12 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
         .trim()
         .to_owned()
 }
+
+/// Hands everything the node in `from` holds of `space` to the node in
+/// `to`, as a CAR file in `tmp` (how members carry ops without a network).
+pub fn carry(tmp: &Path, from: &Path, to: &Path, space: &str) {
+    let car = tmp.join("carry.car");
+    let car = car.to_str().expect("path");
+    ok(from, &["op", "export", space, car]);
+    ok(to, &["op", "import", car]);
+}
