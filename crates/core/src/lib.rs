@@ -32,6 +32,7 @@
 //! assert_eq!(again.id, genesis.id);
 //! ```
 
+pub mod backup;
 pub mod car;
 pub mod chapter;
 pub mod context;
