@@ -17,6 +17,7 @@ use hearth_node::{Node, SystemEnv};
 use hearth_store::suite::run_ready;
 use hearth_store::{MemoryStore, RedbStore, Store};
 
+mod backup;
 mod chapter;
 mod charter;
 mod domain;
@@ -40,7 +41,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Identity: create or show this node's did:key.
+    /// Identity: create or show this node's did:key; back it up and restore it.
     #[command(subcommand)]
     Id(IdCommand),
     /// Spaces: create, list, show, manage members.
@@ -105,6 +106,28 @@ enum IdCommand {
     New,
     /// Show this node's identity.
     Show,
+    /// Seal the identity, the spaces it holds and the given relays into a
+    /// passphrase-protected backup (Argon2id + XChaCha20-Poly1305).
+    Backup {
+        /// The file to write (must not exist); `-` prints the backup as text.
+        file: PathBuf,
+        /// A relay to record, so a restore knows where to fetch the spaces.
+        #[arg(long = "relay")]
+        relays: Vec<hearth_net::p2p::Multiaddr>,
+        /// Also print the backup as QR parts, one per line.
+        #[arg(long)]
+        qr: bool,
+        #[command(flatten)]
+        passphrase: backup::Passphrase,
+    },
+    /// Install the identity from a backup (a file, its text form, or QR
+    /// parts; `-` reads standard input) in this data directory.
+    Restore {
+        /// The backup.
+        file: PathBuf,
+        #[command(flatten)]
+        passphrase: backup::Passphrase,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,6 +237,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Some(kp) => println!("{}", kp.did()),
             None => bail!("no identity in {}: run `hearth id new`", dir.display()),
         },
+        Command::Id(IdCommand::Backup {
+            file,
+            relays,
+            qr,
+            passphrase,
+        }) => {
+            let relays = relays.iter().map(ToString::to_string).collect();
+            backup::backup(&dir, &file, relays, qr, &passphrase)?;
+        }
+        Command::Id(IdCommand::Restore { file, passphrase }) => {
+            backup::restore(&dir, &file, &passphrase)?;
+        }
         Command::Space(cmd) => space(&open_node(&dir)?, cmd)?,
         Command::Op(cmd) => return op(&open_node(&dir)?, cmd),
         Command::Chapter(cmd) => chapter::chapter(&open_node(&dir)?, cmd)?,
