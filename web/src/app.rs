@@ -39,6 +39,7 @@ pub(crate) enum Screen {
     NewChapter,
     Charter(SpaceId),
     Proposal(SpaceId, hearth_core::OpId),
+    Settings,
 }
 
 /// A space as the home screen lists it: plain data, no node handles.
@@ -139,6 +140,7 @@ fn App() -> impl IntoView {
                 <p class="who" title=move || ui.did.get().unwrap_or_default()>
                     "You: " <code>{move || short(&ui.did.get().unwrap_or_default())}</code>
                 </p>
+                <button id="open-settings" on:click=move |_| ui.screen.set(Screen::Settings)>"Settings"</button>
             </Show>
         </header>
         <main id="main">
@@ -151,6 +153,7 @@ fn App() -> impl IntoView {
                 Screen::NewChapter => view! { <NewChapter ui=ui /> }.into_any(),
                 Screen::Charter(id) => view! { <CharterPage ui=ui id=id /> }.into_any(),
                 Screen::Proposal(space, pid) => view! { <ProposalPage ui=ui space=space pid=pid /> }.into_any(),
+                Screen::Settings => view! { <crate::backup::Settings ui=ui /> }.into_any(),
             }}
         </main>
         <footer class="bar">
@@ -195,7 +198,7 @@ async fn persist_storage() -> String {
     }
 }
 
-async fn open_node(ui: Ui, identity: Option<Keypair>) {
+pub(crate) async fn open_node(ui: Ui, identity: Option<Keypair>) {
     let did = identity.as_ref().map(|k| k.did().to_string());
     let store = match IdbStore::open(DB_NAME).await {
         Ok(store) => store,
@@ -376,6 +379,7 @@ fn Onboarding(ui: Ui) -> impl IntoView {
             <p>"Hearth runs entirely in this browser. Your identity is a key that only this device holds; nobody else can take it away or speak for you."</p>
             <button id="create-identity" on:click=create disabled=move || busy.get()>"Create my identity"</button>
         </section>
+        <crate::backup::Restore ui=ui />
     }
 }
 
@@ -445,6 +449,7 @@ fn Home(ui: Ui) -> impl IntoView {
                 </For>
             </ul>
         </section>
+        <crate::backup::BackupPrompt ui=ui did=ui.did.get_untracked() />
         <InvitedCard ui=ui />
         <Join ui=ui />
         <ScanCard ui=ui />

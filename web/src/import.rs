@@ -5,19 +5,30 @@ use leptos::task::spawn_local;
 
 use crate::app::{Ui, refresh_home, write};
 
+/// The bytes of the file chosen in `input`, if one is.
+pub(crate) async fn chosen_file(
+    input: NodeRef<leptos::html::Input>,
+) -> Result<Option<Vec<u8>>, String> {
+    let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
+        return Ok(None);
+    };
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| "That file could not be read.".to_owned())?;
+    Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
 /// Imports ops from a CAR file (another member's export, or a backup), with
 /// progress: each step is durable before it is counted.
 #[component]
 pub fn Import(ui: Ui) -> impl IntoView {
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
     let chosen = move |_| {
-        let Some(file) = input.get().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
-            return;
-        };
         spawn_local(async move {
-            let buffer = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
-                Err(_) => return ui.error.set(Some("That file could not be read.".into())),
+            let buffer = match chosen_file(input).await {
+                Ok(Some(b)) => b,
+                Ok(None) => return,
+                Err(e) => return ui.error.set(Some(e)),
             };
             let archive = match hearth_core::car::read_car(&buffer) {
                 Ok(a) => a,

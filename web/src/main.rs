@@ -5,6 +5,8 @@
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod backup;
+#[cfg(target_arch = "wasm32")]
 mod chapter;
 #[cfg(target_arch = "wasm32")]
 mod charter;

@@ -63,12 +63,22 @@ pub async fn connect(
         circuits: true,
         ..Options::default()
     };
+    // Spaces joined (or restored from a backup) whose ops have not arrived
+    // yet: ask for them again; those now held are done.
+    let still: Vec<SpaceId> = wanted()
+        .into_iter()
+        .filter(|s| node.space(s).is_none())
+        .collect();
+    save_wanted(&still);
     let mut network =
         match Network::start(node, identity::Keypair::generate_ed25519(), options).await {
             Ok(n) => n,
             Err(e) => return state.set(format!("offline ({e})")),
         };
     COMMANDS.with(|c| *c.borrow_mut() = Some(network.commander()));
+    for space in still {
+        command(Command::Host(space));
+    }
     state.set("connecting…".into());
     let outcome = network
         .run_until(
@@ -123,9 +133,43 @@ fn describe(status: &Status) -> String {
     }
 }
 
-/// Starts syncing `space` (joining it). False when the network is not up.
+/// Starts syncing `space` (joining it), and keeps asking at every start
+/// until its ops arrive. False when the network is not up.
 pub fn join(space: SpaceId) -> bool {
+    remember(&[space]);
     command(Command::Host(space))
+}
+
+const WANTED: &str = "hearth-joining";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The spaces this browser is still waiting to receive.
+fn wanted() -> Vec<SpaceId> {
+    local_storage()
+        .and_then(|s| s.get_item(WANTED).ok().flatten())
+        .map(|v| v.lines().filter_map(|l| l.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+fn save_wanted(list: &[SpaceId]) {
+    if let Some(s) = local_storage() {
+        let text: Vec<String> = list.iter().map(ToString::to_string).collect();
+        let _ = s.set_item(WANTED, &text.join("\n"));
+    }
+}
+
+/// Remembers `spaces` to fetch when the network next starts.
+pub fn remember(spaces: &[SpaceId]) {
+    let mut list = wanted();
+    for space in spaces {
+        if !list.contains(space) {
+            list.push(*space);
+        }
+    }
+    save_wanted(&list);
 }
 
 /// Dials a relay the member added. False when the network is not up.

@@ -52,6 +52,18 @@ fn save(list: &[String]) -> Result<(), String> {
         .map_err(|_| "The setting could not be saved (storage is full or blocked).".to_owned())
 }
 
+/// Adds the relay addresses in `list` a browser can dial (a restored
+/// backup's); others (a web address, a TCP-only relay) are left out.
+pub fn add_all(list: &[String]) {
+    let mut next = saved();
+    for addr in list {
+        if check(addr).is_ok() && !next.contains(addr) {
+            next.push(addr.clone());
+        }
+    }
+    let _ = save(&next);
+}
+
 /// The relay settings: the list, and a form to add one.
 #[component]
 pub fn Relays(error: RwSignal<Option<String>>) -> impl IntoView {
