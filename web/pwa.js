@@ -22,16 +22,21 @@ if ('serviceWorker' in navigator) {
     }
   });
   navigator.serviceWorker.register('/sw.js', { scope: '/' }).then((registration) => {
-    if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+    // A worker that has installed and waits while this page is controlled
+    // is a new version.
+    const check = () => {
+      if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+    };
     registration.addEventListener('updatefound', () => {
       const worker = registration.installing;
-      worker?.addEventListener('statechange', () => {
-        if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
-      });
+      worker?.addEventListener('statechange', check);
+      check();
     });
+    navigator.serviceWorker.addEventListener('controllerchange', check);
+    check();
     // Look for a new version whenever the app comes back to the foreground.
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') registration.update().catch(() => {});
+      if (document.visibilityState === 'visible') registration.update().then(check, () => {});
     });
   }).catch((e) => console.warn('Hearth could not install its offline support:', e));
 }

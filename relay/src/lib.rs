@@ -93,13 +93,22 @@ fn is_hashed(path: &str) -> bool {
         .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-async fn cache_headers(request: Request, next: Next) -> Response {
+async fn cache_headers(mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    let hashed = is_hashed(&path);
+    // The page and the service worker are answered in full every time: a
+    // file's modification time counts whole seconds, so a deployment within
+    // the second of the last (or one that keeps old times) would otherwise
+    // be answered "not modified" and never reach members.
+    if !hashed {
+        request.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    }
     let mut response = next.run(request).await.into_response();
     let headers = response.headers_mut();
-    let cache = if is_hashed(&path) {
+    let cache = if hashed {
         "public, max-age=31536000, immutable"
     } else {
+        headers.remove(header::LAST_MODIFIED);
         "no-cache"
     };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

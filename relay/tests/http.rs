@@ -73,6 +73,21 @@ async fn serves_the_app_with_types_and_caching() {
     assert_eq!(header(&sw, "cache-control"), "no-cache");
     assert!(header(&sw, "content-type").contains("javascript"));
 
+    // Asked "if modified since" a time after the file's: still the whole
+    // worker (a new deployment must never look unchanged), and no
+    // modification time to ask about next time.
+    let since = Request::get("/sw.js")
+        .header("if-modified-since", "Fri, 01 Jan 2100 00:00:00 GMT")
+        .body(Body::empty())
+        .expect("request");
+    let again = hearth_relay::router(site.path(), Default::default(), Arc::new(Metrics::new(0)))
+        .oneshot(since)
+        .await
+        .expect("response");
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(header(&again, "last-modified"), "");
+    assert!(!header(&wasm, "last-modified").is_empty());
+
     let manifest = get(site.path(), "/manifest.webmanifest").await;
     assert_eq!(
         header(&manifest, "content-type"),

@@ -70,11 +70,17 @@ test('a new deployment is offered as an update and applied on request', async (t
   // The browser may fold an update check into one already running (the
   // first install caching the shell): ask again until the new worker waits.
   const notice = page.getByRole('status').filter({ hasText: 'A new version of Hearth is ready' });
+  const seen = [];
   for (let i = 0; i < 12 && !(await notice.isVisible()); i++) {
-    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    seen.push(await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      await registration.update();
+      const state = (w) => w && `${w.state}`;
+      return `installing=${state(registration.installing)} waiting=${state(registration.waiting)} active=${state(registration.active)}`;
+    }));
     await notice.waitFor({ timeout: 5_000 }).catch(() => {});
   }
-  await notice.waitFor({ timeout: 5_000 });
+  assert.ok(await notice.isVisible(), `no update offered; the registration after each check: ${seen.join('; ')}`);
   await page.screenshot({ path: join(shots, 'update-offered.png') });
   await Promise.all([page.waitForEvent('load'), notice.getByRole('button', { name: 'Update now' }).click()]);
   await page.getByRole('heading', { name: 'Your spaces' }).waitFor();
