@@ -20,6 +20,7 @@ use hearth_store::{MemoryStore, RedbStore, Store};
 mod backup;
 mod chapter;
 mod charter;
+mod credential;
 mod domain;
 mod gov;
 mod gov_proposal;
@@ -64,6 +65,9 @@ enum Command {
     /// The trust graph: add, revoke, score, graph.
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// Verifiable Credentials: issue a chapter membership, verify one.
+    #[command(subcommand)]
+    Credential(credential::CredentialCommand),
     /// Check a CAR or DAG-CBOR file of ops offline and print each op's validity.
     Verify {
         /// The file to check.
@@ -257,6 +261,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ledger(cmd) => ledger::run(&open_node(&dir)?, cmd)?,
         Command::Trust(cmd) => trust::run(&open_node(&dir)?, cmd)?,
         Command::Verify { file } => return verify(&file),
+        Command::Credential(cmd) => return credential::run(cmd, || open_node(&dir)),
         Command::Sync {
             relays,
             spaces,

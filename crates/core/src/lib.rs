@@ -36,6 +36,7 @@ pub mod backup;
 pub mod car;
 pub mod chapter;
 pub mod context;
+pub mod credential;
 pub mod equivocation;
 pub mod gov;
 pub mod identity;
