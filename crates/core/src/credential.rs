@@ -168,24 +168,9 @@ pub fn verify(secured: &Value) -> Result<Did, CredentialError> {
 
 /// An XML Schema dateTime (UTC, whole seconds) for `ms` since the Unix epoch.
 pub fn date_time(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    // The receipt's ISO 8601 time, without its milliseconds.
+    let full = crate::gov::receipt::iso8601(ms);
+    format!("{}Z", &full[..19])
 }
 
 /// An unsigned membership credential: `issuer` states that `member` is a
