@@ -1,7 +1,8 @@
 // A member backs up their identity in one browser profile and restores it in
 // a second: a wrong passphrase restores nothing; the right one makes the
 // second browser the same member, which fetches the member's spaces and
-// writes in them as that member.
+// writes in them as that member; the member's membership credential, made
+// in one, checks out in the other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -86,4 +87,19 @@ test('a backup made in one browser restores the same member in another', async (
   const author = await page.locator('.ops li', { hasText: 'written on the phone' }).locator('.author').textContent();
   assert.equal(await fromLaptop.locator('.author').textContent(), author);
   await second.screenshot({ path: join(shots, 'backup-restored.png'), fullPage: true });
+
+  // The member's membership as a Verifiable Credential, made on the phone
+  // and checked on the laptop; a changed copy is caught.
+  await page.getByRole('button', { name: 'Make my membership credential' }).click();
+  const [vc] = await Promise.all([page.waitForEvent('download'), page.click('#credential-download')]);
+  const vcFile = join(mkdtempSync(join(tmpdir(), 'hearth-vc-')), 'membership.json');
+  await vc.saveAs(vcFile);
+  const credential = readFileSync(vcFile, 'utf8');
+  assert.equal(JSON.parse(credential).proof.cryptosuite, 'eddsa-jcs-2022');
+  await second.fill('#credential-text', credential);
+  await second.getByRole('button', { name: 'Check' }).click();
+  await second.locator('.credential-result', { hasText: 'Valid: signed by' }).filter({ hasText: 'a current member' }).waitFor();
+  await second.fill('#credential-text', credential.replace('Garden', 'Gardens'));
+  await second.getByRole('button', { name: 'Check' }).click();
+  await second.locator('.credential-result', { hasText: 'Invalid: the signature does not match' }).waitFor();
 });

@@ -567,6 +567,7 @@ fn SpacePage(ui: Ui, id: SpaceId) -> impl IntoView {
         <crate::money::MoneyCard ui=ui id=id />
         <Proposals ui=ui id=id />
         <crate::trust::TrustCard ui=ui id=id />
+        <crate::credential::CredentialCard ui=ui id=id />
         <form class="card" on:submit=post>
             <label for="note-text">"Post a note"</label>
             <textarea id="note-text" rows="3" maxlength="16384"

@@ -42,10 +42,11 @@ struct Made {
     parts: Vec<String>,
 }
 
-fn download_url(bytes: &[u8]) -> Result<String, String> {
+/// An address the page can offer `bytes` at, as a download of type `mime`.
+pub(crate) fn download_url(bytes: &[u8], mime: &str) -> Result<String, String> {
     let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
+    options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &options)
         .map_err(|e| format!("{e:?}"))?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))
@@ -78,7 +79,7 @@ fn seal_backup(passphrase: &str) -> Result<Made, String> {
     let did = content.keypair.did();
     mark_backed_up(&did.to_string());
     Ok(Made {
-        url: download_url(&sealed)?,
+        url: download_url(&sealed, "application/octet-stream")?,
         file_name: format!("hearth-backup-{}.hearthbackup", &did.to_string()[8..20]),
         text: backup::to_text(&sealed),
         parts: backup::qr_parts(&sealed, QR_CHARS),

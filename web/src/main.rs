@@ -11,6 +11,8 @@ mod chapter;
 #[cfg(target_arch = "wasm32")]
 mod charter;
 #[cfg(target_arch = "wasm32")]
+mod credential;
+#[cfg(target_arch = "wasm32")]
 mod gov;
 #[cfg(target_arch = "wasm32")]
 mod import;
