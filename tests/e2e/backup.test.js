@@ -47,6 +47,16 @@ test('a backup made in one browser restores the same member in another', async (
   assert.match(text, /^hearth-backup-1:[A-Za-z0-9_-]+$/);
   await page.getByText(/QR code 1 of \d+/).waitFor();
   await page.screenshot({ path: join(shots, 'backup-made.png'), fullPage: true });
+  // A photo of each QR code, one after another.
+  const photos = [];
+  const total = Number((await page.getByText(/QR code 1 of \d+/).textContent()).match(/of (\d+)/)[1]);
+  const photoDir = mkdtempSync(join(tmpdir(), 'hearth-qr-'));
+  for (let i = 1; i <= total; i++) {
+    await page.getByText(`QR code ${i} of ${total}`).waitFor();
+    photos.push(join(photoDir, `part-${i}.png`));
+    await page.locator('.qr-sequence .qr svg').screenshot({ path: photos.at(-1) });
+    if (i < total) await page.getByRole('button', { name: 'Next' }).click();
+  }
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#backup-download')]);
   const file = join(mkdtempSync(join(tmpdir(), 'hearth-backup-')), download.suggestedFilename());
   await download.saveAs(file);
@@ -87,6 +97,17 @@ test('a backup made in one browser restores the same member in another', async (
   const author = await page.locator('.ops li', { hasText: 'written on the phone' }).locator('.author').textContent();
   assert.equal(await fromLaptop.locator('.author').textContent(), author);
   await second.screenshot({ path: join(shots, 'backup-restored.png'), fullPage: true });
+
+  // A third browser restores from the photos of the QR codes, in any order.
+  const tablet = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
+  t.after(() => tablet.close());
+  const third = tablet.pages()[0] ?? (await tablet.newPage());
+  await third.goto(relay.url);
+  await third.setInputFiles('#restore-photos', [...photos].reverse());
+  await third.fill('#restore-passphrase', PASSPHRASE);
+  await third.getByRole('button', { name: 'Restore' }).click();
+  await third.getByRole('heading', { name: 'Your spaces' }).waitFor({ timeout: 30_000 });
+  assert.equal(await third.locator('.who').getAttribute('title'), phone.did);
 
   // The member's membership as a Verifiable Credential, made on the phone
   // and checked on the laptop; a changed copy is caught.

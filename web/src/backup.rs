@@ -195,14 +195,39 @@ fn backup_bytes(file: Option<Vec<u8>>, text: &str) -> Result<Vec<u8>, String> {
             backup::from_text(&String::from_utf8_lossy(&bytes)).map_err(|e| e.to_string())
         }
         None if !text.trim().is_empty() => backup::from_text(text).map_err(|e| e.to_string()),
-        None => Err("Choose the backup file or paste its text.".into()),
+        None => Err("Choose the backup file, photos of its QR codes, or paste its text.".into()),
     }
+}
+
+/// The backup from photos of its QR codes (any order), if any are chosen.
+async fn photos_bytes(input: NodeRef<leptos::html::Input>) -> Result<Option<Vec<u8>>, String> {
+    let Some(files) = input
+        .get()
+        .and_then(|i| i.files())
+        .filter(|f| f.length() > 0)
+    else {
+        return Ok(None);
+    };
+    let mut parts = Vec::new();
+    for i in 0..files.length() {
+        if let Some(file) = files.get(i) {
+            let text = crate::chapter::decode_photo(&file)
+                .await
+                .map_err(|e| format!("{}: {e}", file.name()))?;
+            parts.push(text);
+        }
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    backup::join_parts(&refs)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// On the first screen: become the member a backup holds.
 #[component]
 pub fn Restore(ui: Ui) -> impl IntoView {
     let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let photos: NodeRef<leptos::html::Input> = NodeRef::new();
     let text = RwSignal::new(String::new());
     let passphrase = RwSignal::new(String::new());
     let working = RwSignal::new(false);
@@ -211,10 +236,13 @@ pub fn Restore(ui: Ui) -> impl IntoView {
         working.set(true);
         spawn_local(async move {
             let outcome = async {
-                let bytes = backup_bytes(
-                    crate::import::chosen_file(input).await?,
-                    &text.get_untracked(),
-                )?;
+                let bytes = match photos_bytes(photos).await? {
+                    Some(bytes) => bytes,
+                    None => backup_bytes(
+                        crate::import::chosen_file(input).await?,
+                        &text.get_untracked(),
+                    )?,
+                };
                 let_paint().await;
                 let opened =
                     backup::open(&bytes, &passphrase.get_untracked()).map_err(|e| e.to_string())?;
@@ -243,6 +271,8 @@ pub fn Restore(ui: Ui) -> impl IntoView {
             <p>"Already a member on another device? Open your backup here to be the same member in this browser."</p>
             <label for="restore-file">"The backup file"</label>
             <input id="restore-file" type="file" accept=".hearthbackup,.txt" node_ref=input />
+            <label for="restore-photos">"Or photos of its QR codes (all of them, any order)"</label>
+            <input id="restore-photos" type="file" accept="image/*" multiple node_ref=photos />
             <label for="restore-text">"Or paste the backup text (or the QR codes' text, one per line)"</label>
             <textarea id="restore-text" rows="3" spellcheck="false"
                 prop:value=move || text.get()
