@@ -164,9 +164,15 @@ pub fn restore(dir: &Path, file: &Path, passphrase: &Passphrase) -> Result<()> {
     for relay in &opened.relays {
         println!("relay {relay}");
     }
-    if !opened.spaces.is_empty() && !opened.relays.is_empty() {
-        let relays: String = opened
-            .relays
+    // Relays named by peer address can be dialled from here; a web address
+    // (the relay whose page made the backup) is only shown.
+    let dialable: Vec<&String> = opened
+        .relays
+        .iter()
+        .filter(|r| r.parse::<hearth_net::p2p::Multiaddr>().is_ok())
+        .collect();
+    if !opened.spaces.is_empty() && !dialable.is_empty() {
+        let relays: String = dialable
             .iter()
             .map(|r| format!(" --relay {r}"))
             .collect();
