@@ -8,9 +8,12 @@ if ('serviceWorker' in navigator) {
     notice.id = 'update-notice';
     notice.setAttribute('role', 'status');
     notice.innerHTML = '<span>A new version of Hearth is ready.</span> <button type="button">Update now</button>';
-    notice.querySelector('button').addEventListener('click', () => {
+    notice.querySelector('button').addEventListener('click', async () => {
       accepted = true;
-      worker.postMessage({ type: 'skip-waiting' });
+      // The newest waiting worker (another deployment may have landed since
+      // the notice appeared).
+      const registration = await navigator.serviceWorker.getRegistration();
+      (registration?.waiting ?? worker).postMessage({ type: 'skip-waiting' });
     });
     document.body.append(notice);
   };

@@ -36,6 +36,7 @@ fn mark_backed_up(did: &str) {
 /// A made backup, ready to hand to the member.
 #[derive(Clone, PartialEq)]
 struct Made {
+    did: String,
     url: String,
     file_name: String,
     text: String,
@@ -77,8 +78,8 @@ fn seal_backup(passphrase: &str) -> Result<Made, String> {
     let sealed = backup::seal(&content, passphrase, KdfParams::DEFAULT, salt, nonce)
         .map_err(|e| e.to_string())?;
     let did = content.keypair.did();
-    mark_backed_up(&did.to_string());
     Ok(Made {
+        did: did.to_string(),
         url: download_url(&sealed, "application/octet-stream")?,
         file_name: format!("hearth-backup-{}.hearthbackup", &did.to_string()[8..20]),
         text: backup::to_text(&sealed),
@@ -139,6 +140,10 @@ fn BackupCard(ui: Ui) -> impl IntoView {
                     passphrase.set(String::new());
                     confirm.set(String::new());
                     shown.set(0);
+                    // The previous backup's download address is let go.
+                    if let Some(old) = made.get_untracked() {
+                        let _ = web_sys::Url::revoke_object_url(&old.url);
+                    }
                     made.set(Some(m));
                 }
                 Err(e) => ui.error.set(Some(format!("No backup was made: {e}"))),
@@ -153,6 +158,13 @@ fn BackupCard(ui: Ui) -> impl IntoView {
                 .cloned()
                 .map(|p| (p, m.parts.len()))
         })
+    };
+    // Backed up once the member has taken it away: downloaded the file,
+    // copied the text, or gone through every QR code.
+    let kept = move || {
+        if let Some(m) = made.get_untracked() {
+            mark_backed_up(&m.did);
+        }
     };
     view! {
         <form class="card" on:submit=submit aria-labelledby="backup-title">
@@ -169,11 +181,11 @@ fn BackupCard(ui: Ui) -> impl IntoView {
             <button type="submit" disabled=move || working.get()>"Make backup"</button>
             <p role="status">{move || working.get().then_some("Sealing your backup (a few seconds)…")}</p>
             <Show when=move || made.get().is_some()>
-                <p><a id="backup-download"
+                <p><a id="backup-download" on:click=move |_| kept()
                     href=move || made.get().map(|m| m.url).unwrap_or_default()
                     download=move || made.get().map(|m| m.file_name).unwrap_or_default()>"Download the backup file"</a></p>
                 <label for="backup-text">"The backup as text (to print or keep elsewhere)"</label>
-                <textarea id="backup-text" readonly rows="4"
+                <textarea id="backup-text" readonly rows="4" on:copy=move |_| kept()
                     prop:value=move || made.get().map(|m| m.text).unwrap_or_default()></textarea>
                 <div class="qr-sequence">
                     <p>{move || part().map(|(_, n)| format!("QR code {} of {n}: scan each on the other device", shown.get() + 1))}</p>
@@ -181,7 +193,12 @@ fn BackupCard(ui: Ui) -> impl IntoView {
                     <button type="button" disabled=move || shown.get() == 0
                         on:click=move |_| shown.update(|s| *s = s.saturating_sub(1))>"Previous"</button>
                     <button type="button" disabled=move || part().is_none_or(|(_, n)| shown.get() + 1 >= n)
-                        on:click=move |_| shown.update(|s| *s += 1)>"Next"</button>
+                        on:click=move |_| {
+                            shown.update(|s| *s += 1);
+                            if part().is_some_and(|(_, n)| shown.get_untracked() + 1 >= n) {
+                                kept();
+                            }
+                        }>"Next"</button>
                 </div>
             </Show>
         </form>

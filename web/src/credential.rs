@@ -27,7 +27,7 @@ fn check(id: SpaceId, text: &str) -> String {
         Ok(v) => v,
         Err(_) => return "Invalid: this is not a credential (JSON expected).".into(),
     };
-    let signer = match credential::verify(&value) {
+    let signer = match credential::verify_credential(&value) {
         Ok(d) => d,
         Err(e) => return format!("Invalid: {e}."),
     };
@@ -69,6 +69,9 @@ pub fn CredentialCard(ui: Ui, id: SpaceId) -> impl IntoView {
     {
         Ok(u) => {
             ui.error.set(None);
+            if let Some(old) = url.get_untracked() {
+                let _ = web_sys::Url::revoke_object_url(&old);
+            }
             url.set(Some(u));
         }
         Err(e) => ui.error.set(Some(format!("No credential was made: {e}"))),
@@ -89,7 +92,10 @@ pub fn CredentialCard(ui: Ui, id: SpaceId) -> impl IntoView {
             <label for="credential-text">"Check a credential (paste it)"</label>
             <textarea id="credential-text" rows="3" spellcheck="false"
                 prop:value=move || pasted.get()
-                on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+                on:input=move |ev| {
+                    pasted.set(event_target_value(&ev));
+                    result.set(None);
+                }></textarea>
             <button type="submit">"Check"</button>
             <p role="status" class="credential-result">{move || result.get()}</p>
         </form>

@@ -172,10 +172,7 @@ pub fn restore(dir: &Path, file: &Path, passphrase: &Passphrase) -> Result<()> {
         .filter(|r| r.parse::<hearth_net::p2p::Multiaddr>().is_ok())
         .collect();
     if !opened.spaces.is_empty() && !dialable.is_empty() {
-        let relays: String = dialable
-            .iter()
-            .map(|r| format!(" --relay {r}"))
-            .collect();
+        let relays: String = dialable.iter().map(|r| format!(" --relay {r}")).collect();
         let spaces: String = opened
             .spaces
             .iter()

@@ -64,7 +64,7 @@ pub fn run(
                     .with_context(|| format!("reading {}", file.display()))?;
             }
             let value: Value = serde_json::from_str(&text).context("the file is not JSON")?;
-            match credential::verify(&value) {
+            match credential::verify_credential(&value) {
                 Ok(signer) => {
                     println!("valid: signed by {signer}");
                     report_membership(&value, node);

@@ -63,13 +63,22 @@ impl KdfParams {
         t: 2,
         p: 1,
     };
-    /// Most memory a backup may ask for when opened (1 GiB): a file cannot
-    /// make a device exhaust its memory.
-    pub const MAX_M_KIB: u32 = 1024 * 1024;
-    /// Most passes a backup may ask for when opened.
-    pub const MAX_T: u32 = 16;
-    /// Most lanes a backup may ask for when opened.
-    pub const MAX_P: u32 = 16;
+    /// Most memory a backup may ask for (256 MiB): the header is read
+    /// before anything is authenticated, so a changed file must not be able
+    /// to exhaust a phone's memory or keep it busy for minutes.
+    pub const MAX_M_KIB: u32 = 256 * 1024;
+    /// Most passes a backup may ask for.
+    pub const MAX_T: u32 = 8;
+    /// Most lanes a backup may ask for.
+    pub const MAX_P: u32 = 4;
+    /// Most work (memory × passes, KiB) a backup may ask for: four times
+    /// the default's.
+    pub const MAX_WORK: u64 = 4 * 64 * 1024 * 2;
+
+    /// Whether a backup may ask for this much work (the bounds above).
+    pub fn validate(self) -> Result<(), BackupError> {
+        self.check().map(|_| ())
+    }
 
     fn check(self) -> Result<Params, BackupError> {
         if self.t == 0 || self.t > Self::MAX_T {
@@ -92,6 +101,15 @@ impl KdfParams {
                 self.m_kib,
                 8 * self.p,
                 Self::MAX_M_KIB
+            )));
+        }
+        let work = u64::from(self.m_kib) * u64::from(self.t);
+        if work > Self::MAX_WORK {
+            return Err(BackupError::Parameters(format!(
+                "{} KiB × {} passes (at most {} KiB-passes allowed)",
+                self.m_kib,
+                self.t,
+                Self::MAX_WORK
             )));
         }
         Params::new(self.m_kib, self.t, self.p, Some(32))
@@ -161,6 +179,14 @@ struct Contents {
     created: u64,
 }
 
+/// The passphrase as the key stretch sees it: Unicode NFC, so the same
+/// words typed on two keyboards (composed or combining accents) open the
+/// same backup.
+fn normalized(passphrase: &str) -> Zeroizing<String> {
+    let nfc = icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(passphrase);
+    Zeroizing::new(nfc.into_owned())
+}
+
 /// Stretches `passphrase` with Argon2id v1.3 into a 32-byte key.
 pub fn derive_key(
     passphrase: &[u8],
@@ -213,7 +239,7 @@ pub fn seal(
     out.push(AEAD_XCHACHA20POLY1305);
     out.extend_from_slice(&nonce);
     debug_assert_eq!(out.len(), HEADER_LEN);
-    let key = derive_key(passphrase.as_bytes(), &salt, params)?;
+    let key = derive_key(normalized(passphrase).as_bytes(), &salt, params)?;
     let sealed = aead_seal(&key, &nonce, &out, &plain);
     out.extend_from_slice(&sealed);
     Ok(out)
@@ -275,22 +301,21 @@ fn header(bytes: &[u8]) -> Result<Header, BackupError> {
 pub fn open(bytes: &[u8], passphrase: &str) -> Result<Backup, BackupError> {
     let h = header(bytes)?;
     h.params.check()?;
-    let key = derive_key(passphrase.as_bytes(), &h.salt, h.params)?;
+    let key = derive_key(normalized(passphrase).as_bytes(), &h.salt, h.params)?;
     let plain = aead_open(&key, &h.nonce, &bytes[..HEADER_LEN], &bytes[HEADER_LEN..])?;
-    let contents: Contents =
+    let mut contents: Contents =
         serde_ipld_dagcbor::from_slice(&plain).map_err(|e| BackupError::Contents(e.to_string()))?;
-    let mut contents = contents;
+    // The seed wipes itself however this function returns.
+    let seed_bytes = Zeroizing::new(std::mem::take(&mut contents.seed).into_vec());
     if contents.v != 1 {
         return Err(BackupError::Unsupported(format!("contents {}", contents.v)));
     }
     let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
-        contents
-            .seed
+        seed_bytes
             .as_slice()
             .try_into()
             .map_err(|_| BackupError::Contents("the key is not 32 bytes".into()))?,
     );
-    zeroize::Zeroize::zeroize(contents.seed.as_mut_slice());
     let keypair = Keypair::from_seed(&seed);
     if keypair.did() != contents.did {
         return Err(BackupError::Contents(

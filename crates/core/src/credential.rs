@@ -37,6 +37,14 @@ pub enum CredentialError {
     /// signed by the key it names.
     #[error("the signature does not match the credential")]
     BadSignature,
+    /// The credential names another issuer than the key that signed it.
+    #[error("the credential names {issuer} as its issuer, but {signer} signed it")]
+    IssuerMismatch {
+        /// The `issuer` the credential names.
+        issuer: String,
+        /// Whose key made the proof.
+        signer: String,
+    },
     /// The DID is not a member of the chapter.
     #[error("{0} is not a member of this chapter")]
     NotAMember(String),
@@ -134,6 +142,12 @@ pub fn verify(secured: &Value) -> Result<Did, CredentialError> {
             text("cryptosuite")?
         )));
     }
+    if text("proofPurpose")? != "assertionMethod" {
+        return Err(CredentialError::Unsupported(format!(
+            "proof purpose {} (a credential's is assertionMethod)",
+            text("proofPurpose")?
+        )));
+    }
     let method = text("verificationMethod")?;
     let (did_text, fragment) = method
         .split_once('#')
@@ -144,19 +158,33 @@ pub fn verify(secured: &Value) -> Result<Did, CredentialError> {
     if fragment != did.method_specific_id() {
         return Err(CredentialError::VerificationMethod(method.to_owned()));
     }
-    let (_, bytes) = multibase::decode(text("proofValue")?)
+    let proof_value = text("proofValue")?;
+    if !proof_value.starts_with('z') {
+        return Err(malformed("proofValue is not base58-btc multibase"));
+    }
+    let (_, bytes) = multibase::decode(proof_value)
         .map_err(|e| CredentialError::Malformed(format!("proofValue: {e}")))?;
     let bytes: [u8; 64] = bytes
         .try_into()
         .map_err(|_| malformed("proofValue is not a 64-byte signature"))?;
     let mut unsecured = doc.clone();
     unsecured.remove("proof");
-    // Proof options name the document's context, or a prefix of it.
-    if let Some(Value::Array(wanted)) = proof.get("@context") {
-        let has = unsecured.get("@context").and_then(Value::as_array);
-        if !has.is_some_and(|c| c.starts_with(wanted)) {
-            return Err(malformed("the proof's @context is not the document's"));
+    // The proof options' context must begin the document's; the document
+    // is then hashed with the options' context (later additions are not
+    // signed). A single context may be a string.
+    if let Some(wanted) = proof.get("@context") {
+        let list = |v: &Value| match v {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        let wanted = list(wanted);
+        let has = unsecured.get("@context").map(list).unwrap_or_default();
+        if !has.starts_with(&wanted) {
+            return Err(malformed(
+                "the proof's @context does not begin the document's",
+            ));
         }
+        unsecured.insert("@context".into(), proof["@context"].clone());
     }
     let mut options = proof.clone();
     options.remove("proofValue");
@@ -166,11 +194,31 @@ pub fn verify(secured: &Value) -> Result<Did, CredentialError> {
     Ok(did)
 }
 
+/// Verifies a credential: its proof (see [`verify`]), and that the key that
+/// made the proof is the `issuer` it names. Returns the issuer.
+pub fn verify_credential(secured: &Value) -> Result<Did, CredentialError> {
+    let signer = verify(secured)?;
+    let issuer = match &secured["issuer"] {
+        Value::String(s) => s.as_str(),
+        other => other["id"].as_str().unwrap_or_default(),
+    };
+    if issuer != signer.to_string() {
+        return Err(CredentialError::IssuerMismatch {
+            issuer: issuer.to_owned(),
+            signer: signer.to_string(),
+        });
+    }
+    Ok(signer)
+}
+
 /// An XML Schema dateTime (UTC, whole seconds) for `ms` since the Unix epoch.
 pub fn date_time(ms: u64) -> String {
     // The receipt's ISO 8601 time, without its milliseconds.
     let full = crate::gov::receipt::iso8601(ms);
-    format!("{}Z", &full[..19])
+    match full.rsplit_once('.') {
+        Some((seconds, _)) => format!("{seconds}Z"),
+        None => full,
+    }
 }
 
 /// An unsigned membership credential: `issuer` states that `member` is a

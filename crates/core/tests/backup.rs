@@ -199,6 +199,53 @@ fn unreasonable_costs_are_refused_before_any_work() {
 }
 
 #[test]
+fn the_largest_costs_allowed_are_bounded() {
+    let max = KdfParams {
+        m_kib: KdfParams::MAX_M_KIB,
+        t: 2,
+        p: KdfParams::MAX_P,
+    };
+    assert_eq!(max.validate(), Ok(()));
+    for over in [
+        KdfParams {
+            m_kib: KdfParams::MAX_M_KIB + 1,
+            t: 1,
+            p: 1,
+        },
+        KdfParams {
+            m_kib: KdfParams::MAX_M_KIB,
+            t: 3,
+            p: 1,
+        },
+        KdfParams {
+            m_kib: 1024,
+            t: KdfParams::MAX_T + 1,
+            p: 1,
+        },
+        KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: KdfParams::MAX_P + 1,
+        },
+    ] {
+        assert!(
+            matches!(over.validate(), Err(BackupError::Parameters(_))),
+            "{over:?}"
+        );
+    }
+}
+
+#[test]
+fn the_same_passphrase_typed_composed_or_decomposed_opens_the_backup() {
+    let composed = "crème brûlée à la maison";
+    let decomposed = "cre\u{300}me bru\u{302}le\u{301}e a\u{300} la maison";
+    assert_ne!(composed.as_bytes(), decomposed.as_bytes());
+    let bytes = backup::seal(&sample(), composed, FAST, [7; 16], [9; 24]).expect("seal");
+    let opened = backup::open(&bytes, decomposed).expect("the same words open it");
+    assert_eq!(opened.keypair.did(), sample().keypair.did());
+}
+
+#[test]
 fn a_short_passphrase_is_refused() {
     let err = backup::seal(&sample(), "short", FAST, [7; 16], [9; 24]).expect_err("weak");
     assert_eq!(err, BackupError::WeakPassphrase);
@@ -225,7 +272,14 @@ fn text_and_qr_parts_carry_the_file() {
         .filter(|p| !p.starts_with("hb1:2/"))
         .collect();
     let err = join_parts(&without_two).expect_err("missing");
-    assert!(err.to_string().contains("parts 2 of"), "{err}");
+    assert!(
+        err.to_string().contains("1 of") && err.to_string().contains("(2)"),
+        "{err}"
+    );
+
+    // A part claiming a huge sequence is refused at once.
+    let huge = join_parts(&["hb1:1/99999999999999:00000000:AAAA"]).expect_err("huge");
+    assert!(huge.to_string().contains("not a part number"), "{huge}");
 
     let other = qr_parts(
         &backup::seal(&sample(), PASSPHRASE, FAST, [8; 16], [9; 24]).expect("seal"),

@@ -97,6 +97,44 @@ fn the_vector_credential_verifies_and_any_change_is_caught() {
         Err(CredentialError::Unsupported(_))
     ));
 
+    let mut purpose = signed.clone();
+    purpose["proof"]["proofPurpose"] = "authentication".into();
+    assert!(matches!(
+        verify(&purpose),
+        Err(CredentialError::Unsupported(_))
+    ));
+
+    let mut base64 = signed.clone();
+    base64["proof"]["proofValue"] = "mAAAA".into();
+    assert!(matches!(
+        verify(&base64),
+        Err(CredentialError::Malformed(_))
+    ));
+
+    // A context added after signing is not signed over: still valid. One
+    // that no longer begins with the signed context is refused.
+    let mut extended = signed.clone();
+    extended["@context"]
+        .as_array_mut()
+        .expect("list")
+        .push("https://example.org/more/v1".into());
+    assert_eq!(verify(&extended), Ok(vector_key().did()));
+    let mut reordered = signed.clone();
+    reordered["@context"]
+        .as_array_mut()
+        .expect("list")
+        .reverse();
+    assert!(matches!(
+        verify(&reordered),
+        Err(CredentialError::Malformed(_))
+    ));
+
+    // The vector names an issuer that is not its signing key.
+    assert!(matches!(
+        credential::verify_credential(&signed),
+        Err(CredentialError::IssuerMismatch { .. })
+    ));
+
     let mut no_proof = signed;
     no_proof.as_object_mut().expect("object").remove("proof");
     assert!(matches!(
@@ -115,6 +153,7 @@ fn date_times_are_utc_whole_seconds() {
     assert_eq!(date_time(1_677_281_798_000), "2023-02-24T23:36:38Z");
     assert_eq!(date_time(951_782_400_000), "2000-02-29T00:00:00Z");
     assert_eq!(date_time(4_107_542_399_999), "2100-02-28T23:59:59Z");
+    assert_eq!(date_time(253_402_300_800_000), "10000-01-01T00:00:00Z");
 }
 
 #[test]
@@ -138,6 +177,13 @@ fn a_membership_credential_is_signed_by_the_issuing_member() {
     assert_eq!(unsigned["validFrom"], "2025-11-24T16:00:00Z");
     let signed = sign(&unsigned, &founder, "2025-11-24T16:00:00Z").expect("sign");
     assert_eq!(verify(&signed), Ok(me));
+    assert_eq!(credential::verify_credential(&signed), Ok(me));
+
+    // A string context, signed and checked.
+    let mut single = unsigned.clone();
+    single["@context"] = credential::VC_CONTEXT.into();
+    let signed_single = sign(&single, &founder, "2025-11-24T16:00:00Z").expect("sign");
+    assert_eq!(verify(&signed_single), Ok(me));
 
     let stranger: Did = Keypair::from_seed(&[0x77; 32]).did();
     assert_eq!(

@@ -13,6 +13,9 @@ use super::BackupError;
 
 const TEXT_PREFIX: &str = "hearth-backup-1:";
 const PART_PREFIX: &str = "hb1:";
+/// Most parts a backup is split into (a backup is a few hundred bytes; a
+/// part claiming more is not one of ours).
+pub const MAX_PARTS: usize = 256;
 
 fn text_error(message: impl Into<String>) -> BackupError {
     BackupError::Text(message.into())
@@ -87,7 +90,7 @@ pub fn join_parts(parts: &[&str]) -> Result<Vec<u8>, BackupError> {
         let (i, n) = index
             .split_once('/')
             .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
-            .filter(|&(i, n)| i >= 1 && i <= n)
+            .filter(|&(i, n)| i >= 1 && i <= n && n <= MAX_PARTS)
             .ok_or_else(|| text_error(format!("\"{index}\" is not a part number")))?;
         if *total.get_or_insert(n) != n || *check.get_or_insert(c) != c {
             return Err(text_error("these QR parts come from different backups"));
@@ -106,9 +109,16 @@ pub fn join_parts(parts: &[&str]) -> Result<Vec<u8>, BackupError> {
         .map(|i| i.to_string())
         .collect();
     if !missing.is_empty() {
+        let named = missing
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if missing.len() > 8 { " and more" } else { "" };
         return Err(text_error(format!(
-            "parts {} of {total} are still missing",
-            missing.join(", ")
+            "{} of {total} parts still missing ({named}{more})",
+            missing.len()
         )));
     }
     let encoded: String = chunks.values().copied().collect();
