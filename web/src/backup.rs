@@ -17,18 +17,14 @@ const BACKED_UP: &str = "hearth-backed-up";
 /// How many characters of the backup each QR code carries.
 const QR_CHARS: usize = 300;
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn backed_up(did: &str) -> bool {
-    storage()
+    crate::relays::storage()
         .and_then(|s| s.get_item(BACKED_UP).ok().flatten())
         .is_some_and(|d| d == did)
 }
 
 fn mark_backed_up(did: &str) {
-    if let Some(s) = storage() {
+    if let Some(s) = crate::relays::storage() {
         let _ = s.set_item(BACKED_UP, did);
     }
 }
@@ -207,10 +203,7 @@ fn BackupCard(ui: Ui) -> impl IntoView {
 
 fn backup_bytes(file: Option<Vec<u8>>, text: &str) -> Result<Vec<u8>, String> {
     match file {
-        Some(bytes) if bytes.starts_with(b"HEARTHBK") => Ok(bytes),
-        Some(bytes) => {
-            backup::from_text(&String::from_utf8_lossy(&bytes)).map_err(|e| e.to_string())
-        }
+        Some(bytes) => backup::from_file_or_text(bytes).map_err(|e| e.to_string()),
         None if !text.trim().is_empty() => backup::from_text(text).map_err(|e| e.to_string()),
         None => Err("Choose the backup file, photos of its QR codes, or paste its text.".into()),
     }

@@ -3,8 +3,8 @@
 //! credential pasted here, offline, and against this node's view of the
 //! chapter.
 
+use hearth_core::SpaceId;
 use hearth_core::credential;
-use hearth_core::{Did, SpaceId};
 use hearth_node::{Env, SystemEnv};
 use leptos::prelude::*;
 
@@ -31,18 +31,10 @@ fn check(id: SpaceId, text: &str) -> String {
         Ok(d) => d,
         Err(e) => return format!("Invalid: {e}."),
     };
-    let subject = value["credentialSubject"]["id"]
-        .as_str()
-        .and_then(|s| s.parse::<Did>().ok());
-    let about_here = value["credentialSubject"]["memberOf"]["id"].as_str()
-        == Some(format!("urn:hearth:space:{id}").as_str());
-    let standing = match (subject, about_here, node().and_then(|n| n.space(&id))) {
-        (Some(who), true, Some(view)) => {
-            let current = view
-                .chapter()
-                .members
-                .get(&who)
-                .is_some_and(|m| m.is_current());
+    let claim = credential::membership_claim(&value).filter(|(chapter, _)| *chapter == id);
+    let standing = match (claim, node().and_then(|n| n.space(&id))) {
+        (Some((_, who)), Some(view)) => {
+            let current = credential::is_current_member(view.chapter(), &who);
             format!(
                 " {} is {} of this space here.",
                 short(&who.to_string()),

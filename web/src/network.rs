@@ -142,20 +142,16 @@ pub fn join(space: SpaceId) -> bool {
 
 const WANTED: &str = "hearth-joining";
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 /// The spaces this browser is still waiting to receive.
 fn wanted() -> Vec<SpaceId> {
-    local_storage()
+    crate::relays::storage()
         .and_then(|s| s.get_item(WANTED).ok().flatten())
         .map(|v| v.lines().filter_map(|l| l.parse().ok()).collect())
         .unwrap_or_default()
 }
 
 fn save_wanted(list: &[SpaceId]) {
-    if let Some(s) = local_storage() {
+    if let Some(s) = crate::relays::storage() {
         let text: Vec<String> = list.iter().map(ToString::to_string).collect();
         let _ = s.set_item(WANTED, &text.join("\n"));
     }

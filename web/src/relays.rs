@@ -27,7 +27,8 @@ fn check(text: &str) -> Result<Multiaddr, String> {
     Ok(addr)
 }
 
-fn storage() -> Option<web_sys::Storage> {
+/// This origin's local settings, if the browser keeps them.
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

@@ -125,11 +125,7 @@ fn read_backup(file: &Path) -> Result<Vec<u8>> {
     } else {
         bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     }
-    if bytes.starts_with(b"HEARTHBK") {
-        return Ok(bytes);
-    }
-    let text = String::from_utf8(bytes).map_err(|_| backup::BackupError::NotABackup)?;
-    Ok(backup::from_text(&text)?)
+    Ok(backup::from_file_or_text(bytes)?)
 }
 
 /// Installs the identity in a backup as this node's; refuses to replace a

@@ -82,13 +82,7 @@ pub fn run(
 /// For a Hearth membership credential whose chapter this node holds: does
 /// the node's view agree that the subject is a member?
 fn report_membership(value: &Value, node: impl FnOnce() -> Result<Node<RedbStore>>) {
-    let subject = &value["credentialSubject"];
-    let chapter = subject["memberOf"]["id"]
-        .as_str()
-        .and_then(|s| s.strip_prefix("urn:hearth:space:"))
-        .and_then(|s| s.parse::<SpaceId>().ok());
-    let member = subject["id"].as_str().and_then(|s| s.parse::<Did>().ok());
-    let (Some(chapter), Some(member)) = (chapter, member) else {
+    let Some((chapter, member)) = credential::membership_claim(value) else {
         return;
     };
     println!("subject {member}");
@@ -96,7 +90,7 @@ fn report_membership(value: &Value, node: impl FnOnce() -> Result<Node<RedbStore
         println!("chapter {chapter}: not held here, so not checked against its log");
         return;
     };
-    let current = c.members.get(&member).is_some_and(|m| m.is_current());
+    let current = credential::is_current_member(&c, &member);
     println!(
         "chapter {} ({}): {}",
         c.name,

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::chapter::Chapter;
 use crate::identity::{Did, Keypair};
+use crate::ids::SpaceId;
 use crate::sig::Signature;
 
 /// The VC 2.0 base context.
@@ -219,6 +220,24 @@ pub fn date_time(ms: u64) -> String {
         Some((seconds, _)) => format!("{seconds}Z"),
         None => full,
     }
+}
+
+/// What a Hearth membership credential claims: the chapter and the member.
+/// `None` for any other credential.
+pub fn membership_claim(credential: &Value) -> Option<(SpaceId, Did)> {
+    let subject = &credential["credentialSubject"];
+    let chapter = subject["memberOf"]["id"]
+        .as_str()?
+        .strip_prefix("urn:hearth:space:")?
+        .parse()
+        .ok()?;
+    let member = subject["id"].as_str()?.parse().ok()?;
+    Some((chapter, member))
+}
+
+/// Whether `member` is a current member of `chapter`.
+pub fn is_current_member(chapter: &Chapter, member: &Did) -> bool {
+    chapter.members.get(member).is_some_and(|m| m.is_current())
 }
 
 /// An unsigned membership credential: `issuer` states that `member` is a
