@@ -39,6 +39,10 @@ pub enum ProposalCommand {
         /// Set a parameter, `key=value`.
         #[arg(long = "param")]
         params: Vec<String>,
+        /// Trust another chapter if it passes, `CHAPTER=SCORE` (a score
+        /// from 0 to 1; 0 withdraws).
+        #[arg(long = "attest")]
+        attests: Vec<String>,
         /// Actions as JSON (a list).
         #[arg(long)]
         actions: Option<PathBuf>,
@@ -67,6 +71,7 @@ pub fn proposal(node: &Node<RedbStore>, cmd: ProposalCommand) -> Result<()> {
             admit,
             remove,
             params,
+            attests,
             actions,
         } => {
             let mut list: Vec<Action> = match actions {
@@ -94,6 +99,21 @@ pub fn proposal(node: &Node<RedbStore>, cmd: ProposalCommand) -> Result<()> {
                     key: key.to_owned(),
                     value: param_value(value),
                 })));
+            }
+            for a in attests {
+                let (other, score) = a
+                    .split_once('=')
+                    .with_context(|| format!("--attest {a}: expected CHAPTER=SCORE"))?;
+                let score: f64 = score
+                    .parse()
+                    .with_context(|| format!("--attest {a}: the score is a number"))?;
+                list.push(Action::Attest {
+                    chapter: other
+                        .parse()
+                        .with_context(|| format!("--attest {a}: not a chapter id"))?,
+                    trust_ppm: crate::trust::ppm_of(score)?,
+                    expires_at: None,
+                });
             }
             write(
                 node,

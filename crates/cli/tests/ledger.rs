@@ -196,7 +196,16 @@ fn trust_raises_a_dynamic_limit_and_shows_in_the_graph() {
     ok(
         &c.dirs[2],
         &[
-            "trust", "add", &c.id, &bob, "--score", "0.9", "--class", "ledger",
+            "trust",
+            "add",
+            &c.id,
+            &bob,
+            "--score",
+            "0.9",
+            "--context",
+            "ledger",
+            "--class",
+            "close",
         ],
     );
     c.carry(0, 1);
@@ -206,11 +215,72 @@ fn trust_raises_a_dynamic_limit_and_shows_in_the_graph() {
     assert_eq!(c.alice(&["trust", "score", &c.id, &bob]), "0.500");
     let graph = c.alice(&["trust", "graph", &c.id, "--dot"]);
     assert!(
-        graph.starts_with("digraph") && graph.contains("0.50"),
+        graph.starts_with("digraph") && graph.contains("0.50 known"),
         "{graph}"
     );
+    c.carry(2, 0);
+    let ledger_graph = c.alice(&["trust", "graph", &c.id, "--context", "ledger"]);
+    assert!(ledger_graph.ends_with("0.900\tclose"), "{ledger_graph}");
+    // A rate limit by class: nobody trusts Carol, Bob is trusted as close.
+    assert_eq!(c.alice(&["trust", "limit", &c.id, &bob]), "unlimited");
+    c.alice(&["charter", "param", &c.id, "rate_limit_per_day", "50"]);
+    c.alice(&["charter", "param", &c.id, "rate_limit_per_day_close", "500"]);
+    assert_eq!(
+        c.alice(&["trust", "limit", &c.id, &bob]),
+        "500 ops a day (trusted as close)"
+    );
+    assert_eq!(
+        c.alice(&["trust", "limit", &c.id, &c.dids[2]]),
+        "50 ops a day (nobody trusts them yet)"
+    );
+    let bad = hearth(
+        &c.dirs[0],
+        &["trust", "add", &c.id, &bob, "--class", "friend"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
     c.alice(&["trust", "revoke", &c.id, &bob]);
     assert_eq!(c.alice(&["trust", "score", &c.id, &bob]), "0.000");
     let out = hearth(&c.dirs[0], &["trust", "add", &c.id, &bob, "--score", "2"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_chapter_trusts_another_and_trust_reaches_its_members() {
+    let c = Coop::new();
+    // Bob founds a second chapter on his node, where he trusts Carol.
+    let hill = ok(
+        &c.dirs[1],
+        &["chapter", "new", "Hillside", "--template", "small-coop"],
+    );
+    let link = ok(&c.dirs[1], &["chapter", "invite", &hill, "--uses", "1"]);
+    common::carry(c.tmp.path(), &c.dirs[1], &c.dirs[2], &hill);
+    ok(&c.dirs[2], &["chapter", "join", &link]);
+    common::carry(c.tmp.path(), &c.dirs[2], &c.dirs[1], &hill);
+    ok(
+        &c.dirs[1],
+        &["trust", "add", &hill, &c.dids[2], "--score", "0.8"],
+    );
+    // Riverside's steward attests Hillside; Bob holds both.
+    c.alice(&["trust", "attest", &c.id, &hill, "--score", "0.9"]);
+    let denied = hearth(&c.dirs[2], &["trust", "attest", &c.id, &hill]);
+    assert_ne!(
+        denied.status.code(),
+        Some(0),
+        "Carol may not enact statutes"
+    );
+    c.carry(0, 1);
+    let chapters = ok(&c.dirs[1], &["trust", "across", &c.id]);
+    assert!(
+        chapters.contains(&format!("{hill}\t0.450\tHillside\t1 steps")),
+        "{chapters}"
+    );
+    // 0.9 × 0.5 × 0.8
+    let carol = ok(&c.dirs[1], &["trust", "across", &c.id, &c.dids[2]]);
+    assert_eq!(carol, format!("0.360\tthrough {hill}"));
+    // Alice does not hold Hillside: she is told so.
+    let out = hearth(&c.dirs[0], &["trust", "across", &c.id]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not held here"),
+        "{out:?}"
+    );
 }

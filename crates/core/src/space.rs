@@ -48,6 +48,9 @@ pub struct SpaceView {
     snapshot_at: u64,
     /// The latest claimed time among folded ops.
     pub last_ts: u64,
+    /// Each rate-limited member's theoretical arrival time (see
+    /// [`crate::trust::rate`]).
+    rates: BTreeMap<Did, u64>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +63,7 @@ struct Snapshot {
     op_count: u64,
     stored: u64,
     last_ts: u64,
+    rates: Vec<(Did, u64)>,
 }
 
 /// [`Snapshot`] as written: the same encoding, borrowed.
@@ -73,13 +77,14 @@ struct SnapshotRef<'a> {
     op_count: u64,
     stored: u64,
     last_ts: u64,
+    rates: Vec<(&'a Did, u64)>,
 }
 
 /// The fewest new ops worth a snapshot.
 pub const SNAPSHOT_MIN: u64 = 512;
 
 /// The snapshot format this code writes.
-const SNAPSHOT_VERSION: u64 = 3;
+const SNAPSHOT_VERSION: u64 = 4;
 
 impl SpaceView {
     /// A new view from a space's genesis op; `None` if `op` is not a genesis.
@@ -97,6 +102,7 @@ impl SpaceView {
             stored: 0,
             snapshot_at: 0,
             last_ts: 0,
+            rates: BTreeMap::new(),
         };
         let admitted = view.admit(op).ok()?;
         Some((view, admitted.ctx))
@@ -178,6 +184,9 @@ impl SpaceView {
         body: &Body,
     ) -> Result<(), Refusal> {
         let rules = self.history.current();
+        if let Some(c) = rules.chapter() {
+            rate_count(c, self.rates.get(author).copied(), author, at)?;
+        }
         if body.is_governing() {
             check_facts(&self.book, named, body)?;
             let record = self.record(author, at, body);
@@ -222,7 +231,14 @@ impl SpaceView {
         self.stored += 1;
         // What the op names: its deps and its previous op.
         let named: Vec<OpId> = d.deps.iter().copied().chain(d.prev).collect();
-        let (verdict, ctx) = if d.body.is_governing() {
+        let tat = self.rates.get(&d.author).copied();
+        let rate = self.history.with_rules(&before, |r| match r.chapter() {
+            Some(c) => rate_count(c, tat, &d.author, d.ts),
+            None => Ok(None),
+        })?;
+        let (verdict, ctx) = if let Err(refused) = &rate {
+            (Err(refused.clone()), before)
+        } else if d.body.is_governing() {
             let record = self.record(&d.author, d.ts, &d.body);
             let facts = check_facts(&self.book, &named, &d.body);
             match facts.and(
@@ -246,6 +262,9 @@ impl SpaceView {
             (verdict, before)
         };
         if verdict.is_ok() {
+            if let Ok(Some(tat)) = rate {
+                self.rates.insert(d.author, tat);
+            }
             self.op_count += 1;
             self.last_ts = self.last_ts.max(d.ts);
             let profile = match &d.body {
@@ -303,6 +322,7 @@ impl SpaceView {
             op_count: self.op_count,
             stored: self.stored,
             last_ts: self.last_ts,
+            rates: self.rates.iter().map(|(d, t)| (d, *t)).collect(),
         };
         serde_ipld_dagcbor::to_vec(&snapshot).expect("views always encode")
     }
@@ -329,6 +349,7 @@ impl SpaceView {
             stored: s.stored,
             snapshot_at: s.stored,
             last_ts: s.last_ts,
+            rates: s.rates.into_iter().collect(),
         })
     }
 }
@@ -347,6 +368,27 @@ fn check_book(
         (Body::Ledger(op), Some(c)) => Ok(book.check(c, author, at, deps, op)?),
         _ => Ok(()),
     }
+}
+
+/// Counts an op of `author` claimed at `at` against their rate limit in
+/// chapter `c` (see [`crate::trust::rate`]), from their arrival time so far:
+/// the new one, `None` if they are not limited, or the refusal.
+fn rate_count(
+    c: &Chapter,
+    tat: Option<u64>,
+    author: &Did,
+    at: u64,
+) -> Result<Option<u64>, Refusal> {
+    let Some(limit) = crate::trust::rate::limit(c, author, at) else {
+        return Ok(None);
+    };
+    crate::trust::rate::count(tat, at, limit)
+        .map(Some)
+        .map_err(|retry_at| Refusal::RateLimited {
+            per_day: limit.per_day,
+            class: limit.class,
+            retry_at,
+        })
 }
 
 /// Checks that a dispute names a payment among its deps, with that
@@ -382,6 +424,7 @@ impl PartialEq for SpaceView {
             && self.book == other.book
             && self.op_count == other.op_count
             && self.last_ts == other.last_ts
+            && self.rates == other.rates
     }
 }
 

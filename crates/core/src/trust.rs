@@ -1,12 +1,18 @@
-//! The trust graph: signed edges from one member to another, per class
-//! (general, ledger, governance, …), with an optional expiry; revocable.
-//! Edges are governing chapter ops, so every gate that reads trust (credit
-//! limits, admission, trust-weighted votes) reads it as of the causal past
-//! of the op it checks.
+//! The trust graph: signed edges from one member to another, per context
+//! (general, ledger, governance, …), each of a [`TrustClass`] (how well the
+//! truster knows them), with an optional expiry; revocable. Edges are
+//! governing chapter ops, so every gate that reads trust (credit limits,
+//! admission, trust-weighted votes, [`rate`] limits) reads it as of the
+//! causal past of the op it checks.
 //!
 //! Transitive trust from a viewpoint is the best product of edge weights
 //! along a path of at most [`MAX_DEPTH`] edges, each edge weighed down by
 //! its age (it halves every half-life). Deterministic: integers only.
+//! Chapters attest one another, and trust reaches across them, decaying by
+//! a factor at each step ([`federation`]).
+
+pub mod federation;
+pub mod rate;
 
 use std::collections::BTreeMap;
 
@@ -17,8 +23,67 @@ use crate::chapter::{Chapter, PPM};
 use crate::identity::Did;
 use crate::ledger::Demurrage;
 
-/// The class of plain vouches, and what gates read unless told otherwise.
+/// The context of plain vouches, and what gates read unless told otherwise.
 pub const GENERAL: &str = "general";
+
+/// How well a truster knows whom they trust, weakest first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustClass {
+    /// Known to them (what a plain vouch says).
+    #[default]
+    Known,
+    /// Worked with them.
+    Colleague,
+    /// Close: friends, or long collaborators.
+    Close,
+    /// Family, or as close.
+    Intimate,
+}
+
+impl TrustClass {
+    /// Every class, weakest first.
+    pub const ALL: [TrustClass; 4] = [
+        TrustClass::Known,
+        TrustClass::Colleague,
+        TrustClass::Close,
+        TrustClass::Intimate,
+    ];
+
+    /// Its name, as the charter's parameters and the CLI spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrustClass::Known => "known",
+            TrustClass::Colleague => "colleague",
+            TrustClass::Close => "close",
+            TrustClass::Intimate => "intimate",
+        }
+    }
+}
+
+impl std::fmt::Display for TrustClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for TrustClass {
+    type Err = UnknownClass;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TrustClass::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| UnknownClass(s.to_string()))
+    }
+}
+
+/// A name that is not a [`TrustClass`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no trust class {0:?}: known, colleague, close or intimate")]
+pub struct UnknownClass(pub String);
 /// The longest path transitive trust follows.
 pub const MAX_DEPTH: usize = 3;
 /// How long an edge takes to lose half its weight, unless the charter's
@@ -34,23 +99,25 @@ pub struct Edge {
     pub since: u64,
     /// When it lapses, if set.
     pub expires_at: Option<u64>,
+    /// How well the truster knows them.
+    pub class: TrustClass,
 }
 
-/// Edges from one side: subject → (truster, class) → edge, or the same
+/// Edges from one side: subject → (truster, context) → edge, or the same
 /// keyed by truster first.
 pub type Edges = BTreeMap<Did, BTreeMap<(Did, String), Edge>>;
 
-/// Sets (or with `None` removes) `truster`'s edge to `subject` in `class`,
-/// in both indexes of chapter `c`.
-pub fn set_edge(c: &mut Chapter, truster: Did, subject: Did, class: &str, edge: Option<Edge>) {
+/// Sets (or with `None` removes) `truster`'s edge to `subject` in
+/// `context`, in both indexes of chapter `c`.
+pub fn set_edge(c: &mut Chapter, truster: Did, subject: Did, context: &str, edge: Option<Edge>) {
     let put = |map: &mut Edges, a: Did, b: Did| {
         let side = map.entry(a).or_default();
         match edge {
             Some(e) => {
-                side.insert((b, class.to_string()), e);
+                side.insert((b, context.to_string()), e);
             }
             None => {
-                side.remove(&(b, class.to_string()));
+                side.remove(&(b, context.to_string()));
                 if side.is_empty() {
                     map.remove(&a);
                 }
@@ -90,46 +157,70 @@ impl<'a> Graph<'a> {
     /// An edge's weight now: zero once lapsed or when its truster is no
     /// longer an active member; halved for every half-life of its age.
     pub fn weight(&self, truster: &Did, edge: &Edge) -> u32 {
-        if edge.expires_at.is_some_and(|e| self.now >= e)
-            || self.chapter.active(truster, self.now).is_err()
-        {
+        if self.chapter.active(truster, self.now).is_err() {
             return 0;
         }
-        // Whole half-lives of the edge's own age.
-        let age = self.now.saturating_sub(edge.since);
-        self.decay.decay(i128::from(edge.ppm), 0, age) as u32
+        self.weigh(edge.ppm, edge.since, edge.expires_at)
     }
 
-    /// The live edges of `class`: (truster, subject, weight now).
-    pub fn edges(&self, class: &str) -> Vec<(Did, Did, u32)> {
+    /// The live edges of `context`: (truster, subject, weight now, class).
+    pub fn edges(&self, context: &str) -> Vec<(Did, Did, u32, TrustClass)> {
         self.chapter
             .trust
             .iter()
             .flat_map(|(subject, from)| {
                 from.iter()
-                    .filter(|((_, c), _)| c == class)
-                    .map(move |((truster, _), e)| (*truster, *subject, self.weight(truster, e)))
+                    .filter(|((_, c), _)| c == context)
+                    .map(move |((truster, _), e)| {
+                        (*truster, *subject, self.weight(truster, e), e.class)
+                    })
             })
-            .filter(|(_, _, w)| *w > 0)
+            .filter(|(_, _, w, _)| *w > 0)
             .collect()
     }
 
-    /// Direct trust in `subject` in `class`: the most any member gives.
-    pub fn direct(&self, subject: &Did, class: &str) -> u32 {
+    /// Direct trust in `subject` in `context`: the most any member gives.
+    pub fn direct(&self, subject: &Did, context: &str) -> u32 {
         self.chapter.trust.get(subject).map_or(0, |from| {
             from.iter()
-                .filter(|((_, c), _)| c == class)
+                .filter(|((_, c), _)| c == context)
                 .map(|((truster, _), e)| self.weight(truster, e))
                 .max()
                 .unwrap_or(0)
         })
     }
 
-    /// Trust from `viewpoint` in every member reachable in `class`: the
+    /// The strongest class of any live edge to `subject`, in any context
+    /// (`None` when nobody trusts them now).
+    pub fn class_of(&self, subject: &Did) -> Option<TrustClass> {
+        self.chapter.trust.get(subject).and_then(|from| {
+            from.iter()
+                .filter(|((truster, _), e)| self.weight(truster, e) > 0)
+                .map(|(_, e)| e.class)
+                .max()
+        })
+    }
+
+    /// What an attestation of this chapter weighs now.
+    pub fn attestation(&self, a: &federation::Attestation) -> u32 {
+        self.weigh(a.ppm, a.since, a.expires_at)
+    }
+
+    /// What `ppm` given at `since` weighs now: zero once lapsed, halved for
+    /// every half-life of its age (edges and attestations alike).
+    pub(crate) fn weigh(&self, ppm: u32, since: u64, expires_at: Option<u64>) -> u32 {
+        if expires_at.is_some_and(|e| self.now >= e) {
+            return 0;
+        }
+        let age = self.now.saturating_sub(since);
+        self.decay.decay(i128::from(ppm), 0, age) as u32
+    }
+
+    /// Trust from `viewpoint` in every member reachable in `context`: the
     /// best product of weights over paths of at most [`MAX_DEPTH`] edges.
     /// The viewpoint trusts itself fully. Follows only the edges out of
     /// the members it reaches (the chapter keeps them by truster).
-    pub fn scores_from(&self, viewpoint: &Did, class: &str) -> BTreeMap<Did, u32> {
+    pub fn scores_from(&self, viewpoint: &Did, context: &str) -> BTreeMap<Did, u32> {
         let mut best: BTreeMap<Did, u32> = BTreeMap::from([(*viewpoint, PPM)]);
         let mut frontier = best.clone();
         for _ in 0..MAX_DEPTH {
@@ -139,7 +230,7 @@ impl<'a> Graph<'a> {
                     continue;
                 };
                 for ((subject, c), e) in out {
-                    if c != class {
+                    if c != context {
                         continue;
                     }
                     let w = self.weight(node, e);
@@ -163,9 +254,9 @@ impl<'a> Graph<'a> {
         best
     }
 
-    /// Trust from `viewpoint` in `subject` in `class`.
-    pub fn score(&self, viewpoint: &Did, subject: &Did, class: &str) -> u32 {
-        self.scores_from(viewpoint, class)
+    /// Trust from `viewpoint` in `subject` in `context`.
+    pub fn score(&self, viewpoint: &Did, subject: &Did, context: &str) -> u32 {
+        self.scores_from(viewpoint, context)
             .get(subject)
             .copied()
             .unwrap_or(0)

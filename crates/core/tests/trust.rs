@@ -4,7 +4,7 @@
 mod support;
 
 use hearth_core::chapter::{ChapterOp, PPM, Refusal};
-use hearth_core::trust::{GENERAL, Graph, HALF_LIFE_MS};
+use hearth_core::trust::{GENERAL, Graph, HALF_LIFE_MS, TrustClass};
 use proptest::prelude::*;
 use support::gov::{chapter, rules};
 use support::{Space, T0, key};
@@ -15,13 +15,14 @@ fn coop(n: u8) -> Space {
     chapter(n, rules(VoteMethod::Majority, 50), GovernanceModel::Direct)
 }
 
-fn trust(s: &mut Space, from: u8, to: u8, class: &str, ppm: u32, ts: u64) {
+fn trust(s: &mut Space, from: u8, to: u8, context: &str, ppm: u32, ts: u64) {
     s.chapter(
         &key(from),
         ts,
         ChapterOp::Trust {
             subject: key(to).did(),
-            class: class.into(),
+            context: context.into(),
+            class: TrustClass::Colleague,
             trust_ppm: ppm,
             expires_at: Some(T0 + 1_000_000),
         },
@@ -61,7 +62,7 @@ fn scores_follow_the_best_path_within_three_edges() {
     assert_eq!(
         g.score(&from, &key(2).did(), GENERAL),
         0,
-        "classes are apart"
+        "contexts are apart"
     );
     assert_eq!(g.score(&from, &from, "ledger"), PPM);
 }
@@ -94,7 +95,7 @@ fn edges_lapse_are_revoked_and_halve_with_age() {
     assert_eq!(s.view.chapter().trust_ppm(&key(2).did(), T0 + 30), 800_000);
     let revoke = ChapterOp::Distrust {
         subject: key(2).did(),
-        class: GENERAL.into(),
+        context: GENERAL.into(),
     };
     s.chapter(&key(1), T0 + 40, revoke.clone()).expect("revoke");
     assert_eq!(s.view.chapter().trust_ppm(&key(2).did(), T0 + 50), 0);
@@ -109,7 +110,8 @@ fn edges_lapse_are_revoked_and_halve_with_age() {
             T0 + 60,
             ChapterOp::Trust {
                 subject: key(2).did(),
-                class: "ledger".into(),
+                context: "ledger".into(),
+                class: TrustClass::Close,
                 trust_ppm: PPM,
                 expires_at: None
             }
@@ -146,7 +148,7 @@ proptest! {
             prop_assert!(*score <= PPM);
             if *subject != key(1).did() {
                 // The best path's last edge bounds it.
-                let best_in = g.edges("ledger").iter().filter(|(_, s, _)| s == subject).map(|(_, _, w)| *w).max().unwrap_or(0);
+                let best_in = g.edges("ledger").iter().filter(|(_, s, _, _)| s == subject).map(|(_, _, w, _)| *w).max().unwrap_or(0);
                 prop_assert!(*score <= best_in);
             }
         }

@@ -16,7 +16,7 @@ use hearth_core::chapter::{ChapterState, Record};
 use hearth_core::context::Rules;
 use hearth_core::ledger::Account;
 use hearth_core::op::{Body, OP_VERSION};
-use hearth_core::trust::{Edge, GENERAL, Graph, set_edge};
+use hearth_core::trust::{Edge, GENERAL, Graph, TrustClass, set_edge};
 use hearth_core::{Op, OpId, SpaceId};
 use hearth_node::testkit::{ledger_workload, member_key};
 use hearth_node::{FixedEnv, Node};
@@ -173,6 +173,7 @@ fn trust() {
             ppm: 300_000 + (x >> 40) as u32 % 700_000,
             since: 1_700_000_000_000,
             expires_at: None,
+            class: TrustClass::ALL[(x >> 8) as usize % 4],
         };
         set_edge(&mut c, from, to, GENERAL, Some(edge));
     }
@@ -199,6 +200,7 @@ fn trust() {
         ppm: 900_000,
         since: now,
         expires_at: None,
+        class: TrustClass::Close,
     };
     set_edge(&mut c, dids[0], dids[1], GENERAL, Some(edge));
     let after = Graph::new(&c, now).score(&dids[0], &dids[1], GENERAL);

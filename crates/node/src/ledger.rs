@@ -29,18 +29,28 @@ impl<S: Store> Node<S> {
         self.create_op(space, Body::Ledger(op)).await
     }
 
+    /// Payments to this node's identity not yet claimed, oldest first.
+    fn unclaimed(&self, space: &SpaceId) -> Result<Vec<OpId>, NodeError> {
+        let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?.did();
+        let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
+        Ok(view.ledger(0).book.unclaimed(&me))
+    }
+
     /// Payments to this node's identity not yet claimed, oldest first, at
     /// most one op's worth.
     fn claimable(&self, space: &SpaceId) -> Result<Vec<OpId>, NodeError> {
-        let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?.did();
-        let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
-        let mut found = view.ledger(0).book.unclaimed(&me);
+        let mut found = self.unclaimed(space)?;
         found.truncate(MAX_CLAIMS);
         Ok(found)
     }
 
-    /// Pays, claiming what has come in first (so it can be spent).
+    /// Pays, claiming what has come in first (so it can be spent): when
+    /// more has come in than one payment may claim, claim ops take the
+    /// oldest first, so all the headroom the ledger shows can be spent.
     pub async fn pay(&self, space: &SpaceId, p: Payment) -> Result<OpId, NodeError> {
+        while self.unclaimed(space)?.len() > MAX_CLAIMS {
+            self.claim(space).await?;
+        }
         let claims = self.claimable(space)?;
         let op = LedgerOp::Pay {
             to: p.to,

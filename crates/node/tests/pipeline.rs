@@ -1,6 +1,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The node's one ingest path, end to end on real stores.
 
+mod common;
+
 use hearth_core::chapter::charter::Permission;
 use hearth_core::chapter::{Refusal, Rule};
 use hearth_core::equivocation::EquivocationProof;
@@ -12,28 +14,10 @@ use hearth_store::suite::run_ready;
 use hearth_store::{MemoryStore, RedbStore, Store};
 use proptest::prelude::*;
 
+use common::{all_blocks, node};
+
 fn op_id(op: &Op) -> hearth_core::OpId {
     hearth_core::OpId::of_block(&op.encode())
-}
-
-fn node(seed: u8) -> Node<MemoryStore> {
-    let kp = Keypair::from_seed(&[seed; 32]);
-    run_ready(Node::open(
-        MemoryStore::new(),
-        Some(kp),
-        Box::new(FixedEnv::new(1_700_000_000_000)),
-    ))
-    .expect("open")
-}
-
-fn all_blocks(n: &Node<impl Store>, space: &SpaceId) -> Vec<Vec<u8>> {
-    let car = run_ready(n.export_car(space)).expect("export");
-    hearth_core::car::read_car(&car)
-        .expect("car")
-        .blocks
-        .into_iter()
-        .map(|(_, b)| b)
-        .collect()
 }
 
 /// Alice creates a space, admits Bob; Bob's node syncs it and posts; Alice syncs back.

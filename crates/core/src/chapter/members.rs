@@ -157,10 +157,12 @@ pub struct Chapter {
     pub invites: BTreeMap<OpId, Invite>,
     /// Open applications (proposal-based admission), with their op.
     pub applicants: BTreeMap<Did, OpId>,
-    /// The trust graph's edges: subject → (truster, class) → edge.
+    /// The trust graph's edges: subject → (truster, context) → edge.
     pub trust: crate::trust::Edges,
-    /// The same edges by truster: truster → (subject, class) → edge.
+    /// The same edges by truster: truster → (subject, context) → edge.
     pub trust_out: crate::trust::Edges,
+    /// Its trust in other chapters.
+    pub attestations: BTreeMap<SpaceId, crate::trust::federation::Attestation>,
     /// Suspensions and removals (the op → whom it enforced on).
     pub enforcements: BTreeMap<OpId, Did>,
     /// Proposals, delegations, appeals, emergencies.

@@ -9,7 +9,8 @@ use super::charter::{
     Param, Role, Statute, Tier, TierRules, VotingRules,
 };
 use crate::identity::Did;
-use crate::ids::OpId;
+use crate::ids::{OpId, SpaceId};
+pub use crate::trust::TrustClass;
 
 /// The longest reason, in bytes.
 pub const MAX_REASON: usize = 2 * 1024;
@@ -114,25 +115,39 @@ pub enum ChapterOp {
         /// How much, in parts per million.
         trust_ppm: u32,
     },
-    /// A trust edge in a class (general, ledger, governance, …), with an
-    /// optional expiry; replaces the author's earlier edge to the subject
-    /// in that class.
+    /// A trust edge in a context (general, ledger, governance, …), of a
+    /// class (how well the author knows them), with an optional expiry;
+    /// replaces the author's earlier edge to the subject in that context.
     Trust {
         /// Whom.
         subject: Did,
-        /// The class.
-        class: String,
+        /// The context it is trust in.
+        context: String,
+        /// How well the author knows them.
+        class: TrustClass,
         /// How much, in parts per million.
         trust_ppm: u32,
         /// When it lapses, if set.
         expires_at: Option<u64>,
     },
-    /// Takes the author's trust edge to `subject` in `class` back.
+    /// Takes the author's trust edge to `subject` in `context` back.
     Distrust {
         /// Whom.
         subject: Did,
-        /// The class.
-        class: String,
+        /// The context.
+        context: String,
+    },
+    /// The chapter's trust in another chapter (on the authority to enact
+    /// statutes; a proposal's [`crate::gov::Action::Attest`] does the
+    /// same), with an optional expiry; replaces the chapter's earlier
+    /// attestation of it, and zero withdraws it.
+    Attest {
+        /// The other chapter.
+        chapter: SpaceId,
+        /// How much, in parts per million.
+        trust_ppm: u32,
+        /// When it lapses, if set.
+        expires_at: Option<u64>,
     },
     /// Changes the charter on the author's authority.
     Amend {
@@ -299,6 +314,7 @@ impl ChapterOp {
             ChapterOp::Vouch { .. } => "vouch",
             ChapterOp::Trust { .. } => "trust",
             ChapterOp::Distrust { .. } => "distrust",
+            ChapterOp::Attest { .. } => "attest",
             ChapterOp::Amend { .. } => "amend",
             ChapterOp::Profile(_) => "profile",
         }
@@ -337,15 +353,17 @@ impl ChapterOp {
             {
                 Err("role name must be 1 to 200 bytes")
             }
-            ChapterOp::Vouch { trust_ppm, .. } | ChapterOp::Trust { trust_ppm, .. }
+            ChapterOp::Vouch { trust_ppm, .. }
+            | ChapterOp::Trust { trust_ppm, .. }
+            | ChapterOp::Attest { trust_ppm, .. }
                 if *trust_ppm > PPM =>
             {
                 Err("trust is at most 1,000,000 ppm")
             }
-            ChapterOp::Trust { class, .. } | ChapterOp::Distrust { class, .. }
-                if class.is_empty() || class.len() > 64 =>
+            ChapterOp::Trust { context, .. } | ChapterOp::Distrust { context, .. }
+                if context.is_empty() || context.len() > 64 =>
             {
-                Err("a trust class is 1 to 64 bytes")
+                Err("a trust context is 1 to 64 bytes")
             }
             ChapterOp::Join {
                 profile: Some(p), ..

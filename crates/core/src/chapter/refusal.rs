@@ -28,6 +28,8 @@ pub enum Rule {
     Procedure,
     /// The ledger's rules (currencies, limits, freezes, disputes).
     Ledger,
+    /// The charter's rate limits by trust class.
+    RateLimit,
 }
 
 impl std::fmt::Display for Rule {
@@ -38,6 +40,7 @@ impl std::fmt::Display for Rule {
             Rule::Permission(p) => write!(f, "permission '{}'", p.name()),
             Rule::Admission => write!(f, "the admission policy"),
             Rule::Membership => write!(f, "membership"),
+            Rule::RateLimit => write!(f, "the rate limit"),
             Rule::Invite => write!(f, "invites"),
             Rule::Charter => write!(f, "the charter"),
             Rule::Procedure => write!(f, "the governance procedure"),
@@ -175,6 +178,20 @@ pub enum Refusal {
     /// Governance refuses it (a proposal's phase, a vote, a close…).
     #[error(transparent)]
     Governance(Box<crate::gov::GovRefusal>),
+    /// The author has made as many ops as their limit allows for now.
+    #[error(
+        "{per_day} ops a day is the limit for {}; the next is possible at {}",
+        match class { Some(c) => format!("members trusted as {c}"), None => "members nobody trusts yet".into() },
+        crate::gov::receipt::iso8601(*retry_at)
+    )]
+    RateLimited {
+        /// Their limit.
+        per_day: u32,
+        /// The trust class it is by.
+        class: Option<crate::trust::TrustClass>,
+        /// The claimed time from which they may act again.
+        retry_at: u64,
+    },
     /// The ledger refuses it (an overdraft, a frozen account, a claim…).
     #[error(transparent)]
     Ledger(Box<crate::ledger::LedgerRefusal>),
@@ -222,6 +239,7 @@ impl Refusal {
             | Refusal::RoleNotHeld { .. } => Rule::Charter,
             Refusal::Governance(_) => Rule::Procedure,
             Refusal::Ledger(_) => Rule::Ledger,
+            Refusal::RateLimited { .. } => Rule::RateLimit,
             _ => Rule::Membership,
         }
     }

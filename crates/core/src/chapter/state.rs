@@ -182,19 +182,26 @@ impl ChapterState {
                 }
                 Ok(())
             }
-            ChapterOp::Distrust { subject, class } => {
+            ChapterOp::Distrust { subject, context } => {
                 c.require(me, at, Permission::Post)?;
                 let held = c
                     .trust
                     .get(subject)
-                    .is_some_and(|from| from.contains_key(&(*me, class.clone())));
+                    .is_some_and(|from| from.contains_key(&(*me, context.clone())));
                 if held {
                     Ok(())
                 } else {
                     Err(Refusal::Unknown(format!(
-                        "trust edge to {subject} in {class}"
+                        "trust edge to {subject} in {context}"
                     )))
                 }
+            }
+            ChapterOp::Attest { chapter, .. } => {
+                c.require(me, at, Permission::EnactStatutes)?;
+                if *chapter == c.id {
+                    return Err(Refusal::SelfAction);
+                }
+                Ok(())
             }
             ChapterOp::Amend { change } => {
                 super::amend::authorize(c, me, at, change)?;
@@ -316,11 +323,13 @@ impl ChapterState {
                     ppm: *trust_ppm,
                     since: at,
                     expires_at: None,
+                    class: crate::trust::TrustClass::Known,
                 };
                 crate::trust::set_edge(c, me, *subject, crate::trust::GENERAL, Some(edge));
             }
             ChapterOp::Trust {
                 subject,
+                context,
                 class,
                 trust_ppm,
                 expires_at,
@@ -329,11 +338,19 @@ impl ChapterState {
                     ppm: *trust_ppm,
                     since: at,
                     expires_at: *expires_at,
+                    class: *class,
                 };
-                crate::trust::set_edge(c, me, *subject, class, Some(edge));
+                crate::trust::set_edge(c, me, *subject, context, Some(edge));
             }
-            ChapterOp::Distrust { subject, class } => {
-                crate::trust::set_edge(c, me, *subject, class, None);
+            ChapterOp::Distrust { subject, context } => {
+                crate::trust::set_edge(c, me, *subject, context, None);
+            }
+            ChapterOp::Attest {
+                chapter,
+                trust_ppm,
+                expires_at,
+            } => {
+                crate::trust::federation::attest(c, *chapter, *trust_ppm, *expires_at, at, *id);
             }
             ChapterOp::Amend { change } => {
                 if let Ok(charter) = super::amend::apply(c.charter(), change, &me, at) {
@@ -404,6 +421,7 @@ fn found(id: &OpId, r: &Record, name: &str, founding: Option<&Founding>) -> Chap
         applicants: BTreeMap::new(),
         trust: BTreeMap::new(),
         trust_out: BTreeMap::new(),
+        attestations: BTreeMap::new(),
         enforcements: BTreeMap::new(),
         gov: crate::gov::Governance::default(),
         ledger: crate::ledger::LedgerRules::default(),

@@ -60,6 +60,14 @@ pub fn check_actions(c: &Chapter, actions: &[Action], at: u64) -> Result<(), Gov
                     "an emergency needs a duration".into(),
                 ));
             }
+            Action::Attest { chapter, .. } if *chapter == c.id => {
+                return Err(Refusal::SelfAction.into());
+            }
+            Action::Attest { trust_ppm, .. } if *trust_ppm > crate::chapter::PPM => {
+                return Err(GovRefusal::BadAction(
+                    "trust is at most 1,000,000 ppm".into(),
+                ));
+            }
             _ => {}
         }
     }
@@ -208,6 +216,13 @@ fn one(c: &mut Chapter, by: &OpId, actor: Did, action: &Action, at: u64) -> Resu
                 until: at.saturating_add(e.duration_ms),
                 extensions: 0,
             });
+        }
+        Action::Attest {
+            chapter,
+            trust_ppm,
+            expires_at,
+        } => {
+            crate::trust::federation::attest(c, *chapter, *trust_ppm, *expires_at, at, *by);
         }
         Action::CreateDomain(d) => {
             let change = CharterChange::SetDomain(d.clone());

@@ -87,6 +87,16 @@ pub enum Action {
     /// Define a currency or set a member's limit (a
     /// [`LedgerOp::DefineCurrency`] or [`LedgerOp::SetLimit`]).
     Ledger(LedgerOp),
+    /// The chapter's trust in another chapter (zero withdraws it), as a
+    /// [`crate::chapter::ChapterOp::Attest`] says it.
+    Attest {
+        /// The other chapter.
+        chapter: crate::ids::SpaceId,
+        /// How much, in parts per million.
+        trust_ppm: u32,
+        /// When it lapses, if set.
+        expires_at: Option<u64>,
+    },
     /// Settle a dispute its mediator has not settled within the mediation
     /// timeout.
     ResolveDispute {
