@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 
 use crate::app::{Ui, refresh_space, write};
 
-/// What the page shows of the trust graph (general class).
+/// What the page shows of the trust graph (general context).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrustSummary {
     /// Members, by did, with their names.

@@ -52,6 +52,11 @@ impl TrustClass {
         TrustClass::Intimate,
     ];
 
+    /// Whether it is [`TrustClass::Known`] (what an op leaves unsaid).
+    pub fn is_known(&self) -> bool {
+        *self == TrustClass::Known
+    }
+
     /// Its name, as the charter's parameters and the CLI spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -86,6 +91,8 @@ impl std::str::FromStr for TrustClass {
 pub struct UnknownClass(pub String);
 /// The longest path transitive trust follows.
 pub const MAX_DEPTH: usize = 3;
+/// The least weight of an edge that gives its subject a class (a half).
+pub const MIN_CLASS_PPM: u32 = PPM / 2;
 /// How long an edge takes to lose half its weight, unless the charter's
 /// `trust_half_life_days` says otherwise: a year.
 pub const HALF_LIFE_MS: u64 = 365 * 24 * 60 * 60 * 1000;
@@ -190,12 +197,22 @@ impl<'a> Graph<'a> {
         })
     }
 
-    /// The strongest class of any live edge to `subject`, in any context
-    /// (`None` when nobody trusts them now).
+    /// The strongest class of any live general edge to `subject` from a
+    /// full member (or higher) who gives at least [`MIN_CLASS_PPM`] (`None`
+    /// when nobody does): what rate limits go by, so that newcomers
+    /// trusting each other, or a token edge, raise nothing.
     pub fn class_of(&self, subject: &Did) -> Option<TrustClass> {
         self.chapter.trust.get(subject).and_then(|from| {
             from.iter()
-                .filter(|((truster, _), e)| self.weight(truster, e) > 0)
+                .filter(|((truster, context), e)| {
+                    context == GENERAL
+                        && self.weight(truster, e) >= MIN_CLASS_PPM
+                        && self
+                            .chapter
+                            .members
+                            .get(truster)
+                            .is_some_and(|m| m.tier_at(self.now) >= crate::chapter::Tier::Full)
+                })
                 .map(|(_, e)| e.class)
                 .max()
         })

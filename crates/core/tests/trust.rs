@@ -1,4 +1,4 @@
-//! The trust graph: edges per class with expiry and revocation, transitive
+//! The trust graph: edges per context with expiry and revocation, transitive
 //! scores from a viewpoint, decay with age, and the gates that read it.
 
 mod support;
@@ -209,4 +209,41 @@ fn a_trust_gate_on_a_permission_holds_until_members_vouch() {
     )
     .expect("vouch");
     propose(&mut s, T0 + 40).expect("trusted enough now");
+}
+
+/// A trust op as made before classes of relation: its context was called
+/// `class`, and there was no `kind`.
+#[derive(serde::Serialize)]
+struct OldTrust {
+    subject: hearth_core::Did,
+    class: String,
+    trust_ppm: u32,
+    expires_at: Option<u64>,
+}
+
+#[test]
+fn trust_ops_made_before_classes_still_decode_as_known() {
+    let old = std::collections::BTreeMap::from([(
+        "trust",
+        OldTrust {
+            subject: key(2).did(),
+            class: "ledger".into(),
+            trust_ppm: 700_000,
+            expires_at: None,
+        },
+    )]);
+    let bytes = serde_ipld_dagcbor::to_vec(&old).expect("encode");
+    let op: ChapterOp = serde_ipld_dagcbor::from_slice(&bytes).expect("decodes");
+    assert_eq!(
+        op,
+        ChapterOp::Trust {
+            subject: key(2).did(),
+            context: "ledger".into(),
+            class: TrustClass::Known,
+            trust_ppm: 700_000,
+            expires_at: None,
+        }
+    );
+    // And a known edge encodes as it did.
+    assert_eq!(serde_ipld_dagcbor::to_vec(&op).expect("encode"), bytes);
 }

@@ -56,6 +56,23 @@ fn a_member_is_of_the_strongest_live_class_anyone_trusts_them_in() {
     let mut s = coop(4);
     let g = Graph::new(s.view.chapter(), T0 + 100);
     assert_eq!(g.class_of(&key(4).did()), None, "nobody trusts them yet");
+    // A token edge, or one in another context, gives no class.
+    for (context, ppm) in [(GENERAL, 1), ("ledger", PPM)] {
+        s.chapter(
+            &key(2),
+            T0 + 50,
+            ChapterOp::Trust {
+                subject: key(4).did(),
+                context: context.into(),
+                class: TrustClass::Intimate,
+                trust_ppm: ppm,
+                expires_at: None,
+            },
+        )
+        .expect("edge");
+    }
+    let g = Graph::new(s.view.chapter(), T0 + 60);
+    assert_eq!(g.class_of(&key(4).did()), None, "too weak, or not general");
     s.chapter(
         &key(2),
         T0 + 100,
@@ -133,6 +150,19 @@ fn the_rate_limit_holds_each_member_to_their_class_allowance() {
     ));
     // A day on, the allowance is back.
     s.note(&key(3), at + 20 + DAY_MS).expect("a day later");
+    // A snapshot keeps the counts: restored, the view refuses the same.
+    let restored =
+        hearth_core::space::SpaceView::from_snapshot(&s.view.to_snapshot()).expect("restores");
+    assert!(restored == s.view);
+    assert_eq!(
+        restored.check_body(&key(2).did(), at + DAY_MS / 3, &[], &body),
+        s.view
+            .check_body(&key(2).did(), at + DAY_MS / 3, &[], &body)
+    );
+    assert!(matches!(
+        restored.check_body(&key(2).did(), at + DAY_MS / 3, &[], &body),
+        Err(Refusal::RateLimited { .. })
+    ));
 }
 
 #[test]

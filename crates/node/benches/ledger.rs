@@ -120,7 +120,7 @@ fn main() {
     trust();
 }
 
-/// A chapter of 10,000 members with 100,000 general-class edges, built by
+/// A chapter of 10,000 members with 100,000 general-context edges, built by
 /// folding a genesis and filling the graph directly (the fold of 100,000
 /// trust ops is what ingest measures above); then score queries.
 fn trust() {

@@ -121,9 +121,13 @@ pub enum ChapterOp {
     Trust {
         /// Whom.
         subject: Did,
-        /// The context it is trust in.
+        /// The context it is trust in (named `class` on the wire, as
+        /// before classes of relation came in, so older ops still decode).
+        #[serde(rename = "class")]
         context: String,
-        /// How well the author knows them.
+        /// How well the author knows them (`kind` on the wire; absent
+        /// means known).
+        #[serde(rename = "kind", default, skip_serializing_if = "TrustClass::is_known")]
         class: TrustClass,
         /// How much, in parts per million.
         trust_ppm: u32,
@@ -134,7 +138,8 @@ pub enum ChapterOp {
     Distrust {
         /// Whom.
         subject: Did,
-        /// The context.
+        /// The context (`class` on the wire).
+        #[serde(rename = "class")]
         context: String,
     },
     /// The chapter's trust in another chapter (on the authority to enact

@@ -260,6 +260,11 @@ fn undo(c: &mut Chapter, by: &OpId, actor: Did, actions: &[Action], at: u64) -> 
                 revoke: grant.clone(),
             }),
             Action::Freeze { member, .. } => Some(Action::Unfreeze { member: *member }),
+            Action::Attest { chapter, .. } => Some(Action::Attest {
+                chapter: *chapter,
+                trust_ppm: 0,
+                expires_at: None,
+            }),
             Action::DeclareEmergency(_) => {
                 if let Some(e) = c.gov.emergency.as_mut() {
                     e.until = e.until.min(at);
