@@ -24,6 +24,16 @@ pub fn view(node: &Node<RedbStore>, id: &SpaceId) -> Result<SpaceView> {
         .with_context(|| format!("no chapter {id} here (sync it first)"))
 }
 
+/// The member this node's key acts for in `chapter` (its own DID, unless
+/// it is a device or a later key of a member).
+pub fn me(node: &Node<RedbStore>, chapter: &SpaceId) -> Result<hearth_core::Did> {
+    let key = node
+        .identity()
+        .context("no identity here: run `hearth id new`, or name the member")?
+        .did();
+    Ok(node.space(chapter).map_or(key, |v| v.member_of(&key)))
+}
+
 /// The chapter as this node folds it now.
 pub fn chapter_of(node: &Node<RedbStore>, id: &SpaceId) -> Result<Chapter> {
     Ok(view(node, id)?.chapter().clone())

@@ -20,6 +20,17 @@ pub fn create(dir: &Path, kp: &Keypair) -> Result<()> {
             path.display()
         );
     }
+    write(dir, kp)
+}
+
+/// Replaces the identity in `dir` with `kp` (after a rotation: the old
+/// key is retired and no longer needed), atomically.
+pub fn replace(dir: &Path, kp: &Keypair) -> Result<()> {
+    write(dir, kp)
+}
+
+fn write(dir: &Path, kp: &Keypair) -> Result<()> {
+    let path = dir.join(FILE);
     let seed = kp.seed();
     let text: Zeroizing<String> = Zeroizing::new(seed.iter().map(|b| format!("{b:02x}")).collect());
     let tmp = dir.join(format!("{FILE}.tmp"));

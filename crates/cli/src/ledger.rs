@@ -12,7 +12,7 @@ use hearth_node::ledger::Payment;
 use hearth_store::RedbStore;
 use hearth_store::suite::run_ready;
 
-use crate::domain::{DAY, now_ms, view};
+use crate::domain::{DAY, me, now_ms, view};
 
 #[derive(Subcommand)]
 pub enum LedgerCommand {
@@ -200,13 +200,6 @@ fn account(text: &str) -> Result<Account> {
     })
 }
 
-fn me(node: &N) -> Result<Did> {
-    Ok(node
-        .identity()
-        .context("no identity: run `hearth id new` first")?
-        .did())
-}
-
 fn currency(node: &N, chapter: &SpaceId, code: &str) -> Result<Currency> {
     let v = view(node, chapter)?;
     let found = v.chapter().ledger.currencies.get(code).cloned();
@@ -284,7 +277,7 @@ pub fn run(node: &N, cmd: LedgerCommand) -> Result<()> {
                 } else {
                     let acct = match &who {
                         Some(w) => account(w)?,
-                        None => Account::Member(me(node)?),
+                        None => Account::Member(me(node, &chapter)?),
                     };
                     println!("{}\t{}", cur.code, cur.format(l.balance(&acct, &cur.code)));
                 }
@@ -300,7 +293,7 @@ pub fn run(node: &N, cmd: LedgerCommand) -> Result<()> {
             let l = v.ledger(now_ms());
             let acct = match &who {
                 Some(w) => account(w)?,
-                None => Account::Member(me(node)?),
+                None => Account::Member(me(node, &chapter)?),
             };
             for line in l.history(&acct, code.as_deref(), search.as_deref()) {
                 let cur = l.chapter.ledger.currencies.get(&line.entry.currency);
@@ -335,7 +328,7 @@ pub fn run(node: &N, cmd: LedgerCommand) -> Result<()> {
             let cur = currency(node, &chapter, &code)?;
             let who = match member {
                 Some(m) => m,
-                None => me(node)?,
+                None => me(node, &chapter)?,
             };
             if set.is_some() || clear {
                 let limit = set.map(|s| amount(&cur, &s)).transpose()?;
@@ -397,7 +390,7 @@ fn request(node: &N, cmd: RequestCommand) -> Result<()> {
         }
         RequestCommand::List { chapter } => {
             let v = view(node, &chapter)?;
-            let me = me(node)?;
+            let me = me(node, &chapter)?;
             let l = v.ledger(now_ms());
             for (id, r) in l
                 .book

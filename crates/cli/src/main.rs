@@ -26,6 +26,7 @@ mod gov;
 mod gov_proposal;
 mod gov_records;
 mod identity_file;
+mod keys;
 mod ledger;
 mod sync;
 mod trust;
@@ -108,7 +109,8 @@ enum Command {
 enum IdCommand {
     /// Create a new identity (refuses to replace an existing one).
     New,
-    /// Show this node's identity.
+    /// Show the member this node acts for (their DID stays the same when
+    /// keys change), and this node's key when it is another.
     Show,
     /// Seal the identity, the spaces it holds and the given relays into a
     /// passphrase-protected backup (Argon2id + XChaCha20-Poly1305).
@@ -132,6 +134,18 @@ enum IdCommand {
         #[command(flatten)]
         passphrase: backup::Passphrase,
     },
+    /// Replace the main key with a new one (same DID), in every chapter.
+    Rotate,
+    /// Devices that act for you: pair, add, list, revoke.
+    #[command(subcommand)]
+    Devices(keys::DeviceCommand),
+    /// Guardians who can recover your identity: set, show.
+    #[command(subcommand)]
+    Guardians(keys::GuardianCommand),
+    /// Recover an identity through its guardians: request, approve,
+    /// submit, cancel.
+    #[command(subcommand)]
+    Recover(keys::RecoverCommand),
 }
 
 #[derive(Subcommand)]
@@ -238,7 +252,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Id(IdCommand::Show) => match identity_file::load(&dir)? {
-            Some(kp) => println!("{}", kp.did()),
+            Some(_) => keys::show(&open_node(&dir)?)?,
             None => bail!("no identity in {}: run `hearth id new`", dir.display()),
         },
         Command::Id(IdCommand::Backup {
@@ -253,6 +267,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Id(IdCommand::Restore { file, passphrase }) => {
             backup::restore(&dir, &file, &passphrase)?;
         }
+        Command::Id(IdCommand::Rotate) => keys::rotate(&dir, &open_node(&dir)?)?,
+        Command::Id(IdCommand::Devices(cmd)) => keys::devices(&dir, &open_node(&dir)?, cmd)?,
+        Command::Id(IdCommand::Guardians(cmd)) => keys::guardians(&open_node(&dir)?, cmd)?,
+        Command::Id(IdCommand::Recover(cmd)) => keys::recover(&open_node(&dir)?, cmd)?,
         Command::Space(cmd) => space(&open_node(&dir)?, cmd)?,
         Command::Op(cmd) => return op(&open_node(&dir)?, cmd),
         Command::Chapter(cmd) => chapter::chapter(&open_node(&dir)?, cmd)?,
@@ -304,7 +322,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn rand_core_rng() -> impl rand_core::CryptoRng {
+pub(crate) fn rand_core_rng() -> impl rand_core::CryptoRng {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
 

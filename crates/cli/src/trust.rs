@@ -12,7 +12,7 @@ use hearth_core::{Did, SpaceId};
 use hearth_node::Node;
 use hearth_store::RedbStore;
 
-use crate::domain::{DAY, act, now_ms, view};
+use crate::domain::{DAY, act, me, now_ms, view};
 
 #[derive(Subcommand)]
 pub enum TrustCommand {
@@ -105,13 +105,6 @@ fn expiry(days: Option<u64>) -> Option<u64> {
     days.map(|d| now_ms().saturating_add(d.saturating_mul(DAY)))
 }
 
-fn me(node: &Node<RedbStore>) -> Result<Did> {
-    match node.identity() {
-        Some(k) => Ok(k.did()),
-        None => bail!("no identity here: run `hearth id new`, or name the member"),
-    }
-}
-
 pub fn run(node: &Node<RedbStore>, cmd: TrustCommand) -> Result<()> {
     match cmd {
         TrustCommand::Add {
@@ -145,7 +138,7 @@ pub fn run(node: &Node<RedbStore>, cmd: TrustCommand) -> Result<()> {
             let v = view(node, &chapter)?;
             let from = match from {
                 Some(f) => f,
-                None => me(node)?,
+                None => me(node, &chapter)?,
             };
             let g = Graph::new(v.chapter(), now_ms());
             println!("{:.3}", share(g.score(&from, &subject, &context)));
@@ -155,7 +148,7 @@ pub fn run(node: &Node<RedbStore>, cmd: TrustCommand) -> Result<()> {
             let v = view(node, &chapter)?;
             let member = match member {
                 Some(m) => m,
-                None => me(node)?,
+                None => me(node, &chapter)?,
             };
             match rate::limit(v.chapter(), &member, now_ms()) {
                 None => println!("unlimited"),

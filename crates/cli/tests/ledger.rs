@@ -221,8 +221,16 @@ fn trust_raises_a_dynamic_limit_and_shows_in_the_graph() {
     c.carry(2, 0);
     let ledger_graph = c.alice(&["trust", "graph", &c.id, "--context", "ledger"]);
     assert!(ledger_graph.ends_with("0.900\tclose"), "{ledger_graph}");
-    // A rate limit by class: nobody trusts Carol, Bob is trusted as close.
+    // A rate limit by class: nobody trusts Carol, Bob is trusted as close
+    // (in the general context: Carol's ledger edge gives no class).
     assert_eq!(c.alice(&["trust", "limit", &c.id, &bob]), "unlimited");
+    ok(
+        &c.dirs[2],
+        &[
+            "trust", "add", &c.id, &bob, "--score", "0.6", "--class", "close",
+        ],
+    );
+    c.carry(2, 0);
     c.alice(&["charter", "param", &c.id, "rate_limit_per_day", "50"]);
     c.alice(&["charter", "param", &c.id, "rate_limit_per_day_close", "500"]);
     assert_eq!(

@@ -41,6 +41,7 @@ pub mod equivocation;
 pub mod gov;
 pub mod identity;
 pub mod ids;
+pub mod keys;
 pub mod ledger;
 pub mod op;
 pub mod rng;

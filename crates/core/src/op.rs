@@ -75,6 +75,10 @@ pub enum Body {
     Gov(GovOp),
     /// A ledger op: payments, requests, currencies, limits, disputes.
     Ledger(LedgerOp),
+    /// Events of one member's identity log ([`crate::keys`]), from the
+    /// first the space lacks: rotations, devices, guardians, recoveries.
+    /// Anyone may carry them; they are signed by whom they need.
+    Keys(Vec<crate::keys::SignedEvent>),
 }
 
 impl Body {
@@ -88,6 +92,7 @@ impl Body {
             Body::Chapter(op) => op.kind(),
             Body::Gov(op) => op.kind(),
             Body::Ledger(op) => op.kind(),
+            Body::Keys(_) => "keys",
         }
     }
 
@@ -100,6 +105,7 @@ impl Body {
             Body::Chapter(op) => op.is_governing(),
             Body::Gov(_) => true,
             Body::Ledger(op) => op.is_governing(),
+            Body::Keys(_) => true,
         }
     }
 }
@@ -321,6 +327,20 @@ impl OpData {
             Body::Chapter(op) => op.check_shape().map_err(|e| body_error(op.kind(), e))?,
             Body::Gov(op) => op.check_shape().map_err(|e| body_error(op.kind(), e))?,
             Body::Ledger(op) => op.check_shape().map_err(|e| body_error(op.kind(), &e))?,
+            Body::Keys(events) => {
+                if events.is_empty() || events.len() > crate::keys::MAX_EVENTS {
+                    return Err(body_error("keys", "1 to 64 key events"));
+                }
+                if events
+                    .windows(2)
+                    .any(|w| w[0].event.member != w[1].event.member)
+                {
+                    return Err(body_error("keys", "the events of one member"));
+                }
+                for e in events {
+                    e.check_shape().map_err(|why| body_error("keys", why))?;
+                }
+            }
             _ => {}
         }
         Ok(())

@@ -15,6 +15,7 @@ use crate::chapter::{Chapter, ChapterOp, ChapterState, Permission, Profile, Reco
 use crate::context::{CtxId, History, HistorySnapshot, HistorySnapshotRef, Rules, UnknownContext};
 use crate::identity::Did;
 use crate::ids::{OpId, SpaceId};
+use crate::keys::{KeyError, KeyRole};
 use crate::ledger::{Book, BookSnapshot, Ledger, LedgerOp, LedgerRefusal};
 use crate::op::Body;
 use crate::validate::VerifiedOp;
@@ -35,7 +36,7 @@ pub struct SpaceView {
     id: SpaceId,
     history: History<ChapterState>,
     /// Profiles, by member: the one from their latest op in the space.
-    profiles: BTreeMap<Did, (u64, Profile)>,
+    profiles: BTreeMap<Did, ((u64, OpId), Profile)>,
     /// Payments, claims and requests.
     book: Book,
     /// How many ops were folded (refused ones are not).
@@ -58,7 +59,7 @@ struct Snapshot {
     v: u64,
     id: SpaceId,
     history: HistorySnapshot<Record>,
-    profiles: Vec<(Did, u64, Profile)>,
+    profiles: Vec<(Did, u64, OpId, Profile)>,
     book: BookSnapshot,
     op_count: u64,
     stored: u64,
@@ -72,7 +73,7 @@ struct SnapshotRef<'a> {
     v: u64,
     id: SpaceId,
     history: HistorySnapshotRef<'a, Record>,
-    profiles: Vec<(&'a Did, u64, &'a Profile)>,
+    profiles: Vec<(&'a Did, u64, &'a OpId, &'a Profile)>,
     book: BookSnapshot,
     op_count: u64,
     stored: u64,
@@ -149,6 +150,12 @@ impl SpaceView {
             .is_some_and(|m| m.is_current())
     }
 
+    /// The member a signing key is (or was) for: for showing who made an
+    /// op.
+    pub fn member_of(&self, key: &Did) -> Did {
+        self.chapter().owner(key)
+    }
+
     /// Members in the chapter now, by DID.
     pub fn members(&self) -> Vec<&crate::chapter::Member> {
         self.chapter().current_members().collect()
@@ -172,7 +179,8 @@ impl SpaceView {
             .unwrap_or_default()
     }
 
-    /// Checks whether `author` may say `body` at `at` in this space now:
+    /// Checks whether `author` (the signing key; it acts for the member it
+    /// belongs to) may say `body` at `at` in this space now:
     /// what a node asks before it signs an op of its own (whose deps name
     /// [`SpaceView::frontier`], so that this is also what validation asks).
     /// `named` are the ops it will name (its deps and previous op).
@@ -184,9 +192,15 @@ impl SpaceView {
         body: &Body,
     ) -> Result<(), Refusal> {
         let rules = self.history.current();
-        if let Some(c) = rules.chapter() {
-            rate_count(c, self.rates.get(author).copied(), author, at)?;
-        }
+        let key = author;
+        let author = &match rules.chapter() {
+            Some(c) => {
+                let who = attribute(c, key, at, body)?;
+                rate_count(c, self.rates.get(&who).copied(), &who, at)?;
+                who
+            }
+            None => *key,
+        };
         if body.is_governing() {
             check_facts(&self.book, named, body)?;
             let record = self.record(author, at, body);
@@ -231,15 +245,24 @@ impl SpaceView {
         self.stored += 1;
         // What the op names: its deps and its previous op.
         let named: Vec<OpId> = d.deps.iter().copied().chain(d.prev).collect();
-        let tat = self.rates.get(&d.author).copied();
-        let rate = self.history.with_rules(&before, |r| match r.chapter() {
-            Some(c) => rate_count(c, tat, &d.author, d.ts),
-            None => Ok(None),
+        // Who the op is by: the member its key acts for, as of its context.
+        let who = self.history.with_rules(&before, |r| match r.chapter() {
+            Some(c) => attribute(c, &d.author, d.ts, &d.body),
+            None => Ok(d.author),
         })?;
+        let author = *who.as_ref().unwrap_or(&d.author);
+        let tat = self.rates.get(&author).copied();
+        let rate = match &who {
+            Err(refused) => Err(refused.clone()),
+            Ok(_) => self.history.with_rules(&before, |r| match r.chapter() {
+                Some(c) => rate_count(c, tat, &author, d.ts),
+                None => Ok(None),
+            })?,
+        };
         let (verdict, ctx) = if let Err(refused) = &rate {
             (Err(refused.clone()), before)
         } else if d.body.is_governing() {
-            let record = self.record(&d.author, d.ts, &d.body);
+            let record = self.record(&author, d.ts, &d.body);
             let facts = check_facts(&self.book, &named, &d.body);
             match facts.and(
                 self.history
@@ -252,10 +275,10 @@ impl SpaceView {
             let space = self.id;
             let book = &mut self.book;
             let verdict = self.history.with_rules(&before, |r| {
-                may_post(r, &space, &d.author, d.ts)?;
-                check_book(book, r, &d.author, d.ts, &named, &d.body)?;
+                may_post(r, &space, &author, d.ts)?;
+                check_book(book, r, &author, d.ts, &named, &d.body)?;
                 if let (Body::Ledger(op), Some(c)) = (&d.body, r.chapter()) {
-                    book.apply(c, id, d.author, d.ts, op);
+                    book.apply(c, id, author, d.ts, op);
                 }
                 Ok(())
             })?;
@@ -263,7 +286,7 @@ impl SpaceView {
         };
         if verdict.is_ok() {
             if let Ok(Some(tat)) = rate {
-                self.rates.insert(d.author, tat);
+                self.rates.insert(author, tat);
             }
             self.op_count += 1;
             self.last_ts = self.last_ts.max(d.ts);
@@ -275,9 +298,14 @@ impl SpaceView {
                 _ => None,
             };
             if let Some(p) = profile {
-                let newer = self.profiles.get(&d.author).is_none_or(|(s, _)| *s < d.seq);
+                // The latest by claimed time (then by op id: a member's
+                // devices write logs of their own).
+                let newer = self
+                    .profiles
+                    .get(&author)
+                    .is_none_or(|(at, _)| *at < (d.ts, id));
                 if newer {
-                    self.profiles.insert(d.author, (d.seq, p.clone()));
+                    self.profiles.insert(author, ((d.ts, id), p.clone()));
                 }
             }
         }
@@ -316,7 +344,7 @@ impl SpaceView {
             profiles: self
                 .profiles
                 .iter()
-                .map(|(did, (seq, p))| (did, *seq, p))
+                .map(|(did, ((at, id), p))| (did, *at, id, p))
                 .collect(),
             book: self.book.to_snapshot(),
             op_count: self.op_count,
@@ -342,7 +370,7 @@ impl SpaceView {
             profiles: s
                 .profiles
                 .into_iter()
-                .map(|(did, seq, p)| (did, (seq, p)))
+                .map(|(did, at, id, p)| (did, ((at, id), p)))
                 .collect(),
             book: Book::from_snapshot(s.book),
             op_count: s.op_count,
@@ -368,6 +396,16 @@ fn check_book(
         (Body::Ledger(op), Some(c)) => Ok(book.check(c, author, at, deps, op)?),
         _ => Ok(()),
     }
+}
+
+/// Who an op signed by `key` at `at` saying `body` is by, in chapter `c`:
+/// the member the key acts for; a device may not make ledger ops.
+fn attribute(c: &Chapter, key: &Did, at: u64, body: &Body) -> Result<Did, Refusal> {
+    let (who, role) = c.resolve(key, at)?;
+    if role == KeyRole::Device && matches!(body, Body::Ledger(_)) {
+        return Err(Refusal::Key(KeyError::DeviceCannotPay));
+    }
+    Ok(who)
 }
 
 /// Counts an op of `author` claimed at `at` against their rate limit in

@@ -359,8 +359,11 @@ impl<S: Store> Node<S> {
         let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?;
         let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
         let open = view.chapter().charter().admission.kind == Admission::Open;
-        let joining = matches!(body, Body::Chapter(ChapterOp::Join { .. }));
-        if open && !joining && !view.chapter().members.contains_key(&me.did()) {
+        // Key events are carried for a member, by whichever key (a new
+        // device carries its own pairing in): never a reason to join.
+        let joining = matches!(body, Body::Chapter(ChapterOp::Join { .. }) | Body::Keys(_));
+        let member = view.member_of(&me.did());
+        if open && !joining && !view.chapter().members.contains_key(&member) {
             let join = ChapterOp::Join {
                 invite: None,
                 profile: None,

@@ -161,6 +161,11 @@ pub struct Chapter {
     pub trust: crate::trust::Edges,
     /// The same edges by truster: truster → (subject, context) → edge.
     pub trust_out: crate::trust::Edges,
+    /// Members' identity logs (only those with events), by member.
+    pub identities: BTreeMap<Did, crate::keys::KeyState>,
+    /// Every key that acts or acted for a member and is not their DID →
+    /// the member.
+    pub key_owner: BTreeMap<Did, Did>,
     /// Its trust in other chapters.
     pub attestations: BTreeMap<SpaceId, crate::trust::federation::Attestation>,
     /// Suspensions and removals (the op → whom it enforced on).
@@ -247,7 +252,7 @@ impl Chapter {
 
     /// The trust gate on a permission: the charter parameter
     /// `min_trust_<permission>` (e.g. `min_trust_create_proposal`), in ppm of
-    /// general-class trust, if set.
+    /// general-context trust, if set.
     pub fn trust_gate(&self, did: &Did, at: u64, needed: Permission) -> Result<(), Refusal> {
         match self.charter().param(needed.trust_gate_key(), at) {
             Some(super::charter::ParamValue::Int(min)) if *min > 0 => {
@@ -285,14 +290,14 @@ impl Chapter {
         }
     }
 
-    /// Direct trust in `subject` (general class): the most any active
+    /// Direct trust in `subject` (general context): the most any active
     /// member gives, weighed by the edge's age (see [`crate::trust`]).
     pub fn trust_ppm(&self, subject: &Did, at: u64) -> u32 {
         crate::trust::Graph::new(self, at).direct(subject, crate::trust::GENERAL)
     }
 
     /// Reputation of `subject`: the share of active full members (or
-    /// higher) who give them at least half trust (general class), in ppm.
+    /// higher) who give them at least half trust (general context), in ppm.
     pub fn reputation_ppm(&self, subject: &Did, at: u64) -> u32 {
         let peers: Vec<&Did> = self
             .members

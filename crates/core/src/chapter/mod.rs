@@ -17,6 +17,7 @@
 mod amend;
 pub mod charter;
 pub mod diff;
+mod keys;
 pub mod link;
 mod members;
 mod op;

@@ -30,6 +30,8 @@ pub enum Rule {
     Ledger,
     /// The charter's rate limits by trust class.
     RateLimit,
+    /// A member's identity log: which keys act for them.
+    Identity,
 }
 
 impl std::fmt::Display for Rule {
@@ -41,6 +43,7 @@ impl std::fmt::Display for Rule {
             Rule::Admission => write!(f, "the admission policy"),
             Rule::Membership => write!(f, "membership"),
             Rule::RateLimit => write!(f, "the rate limit"),
+            Rule::Identity => write!(f, "the member's identity log"),
             Rule::Invite => write!(f, "invites"),
             Rule::Charter => write!(f, "the charter"),
             Rule::Procedure => write!(f, "the governance procedure"),
@@ -192,6 +195,10 @@ pub enum Refusal {
         /// The claimed time from which they may act again.
         retry_at: u64,
     },
+    /// The signing key may not act for the member, or a key event does
+    /// not apply.
+    #[error(transparent)]
+    Key(crate::keys::KeyError),
     /// The ledger refuses it (an overdraft, a frozen account, a claim…).
     #[error(transparent)]
     Ledger(Box<crate::ledger::LedgerRefusal>),
@@ -240,6 +247,7 @@ impl Refusal {
             Refusal::Governance(_) => Rule::Procedure,
             Refusal::Ledger(_) => Rule::Ledger,
             Refusal::RateLimited { .. } => Rule::RateLimit,
+            Refusal::Key(_) => Rule::Identity,
             _ => Rule::Membership,
         }
     }

@@ -422,6 +422,8 @@ fn found(id: &OpId, r: &Record, name: &str, founding: Option<&Founding>) -> Chap
         trust: BTreeMap::new(),
         trust_out: BTreeMap::new(),
         attestations: BTreeMap::new(),
+        identities: BTreeMap::new(),
+        key_owner: BTreeMap::new(),
         enforcements: BTreeMap::new(),
         gov: crate::gov::Governance::default(),
         ledger: crate::ledger::LedgerRules::default(),
@@ -469,6 +471,7 @@ impl Rules for ChapterState {
             Body::Chapter(op) => Self::check_chapter_op(c, r, op),
             Body::Gov(op) => crate::gov::rules::check(c, r, op).map_err(Refusal::from),
             Body::Ledger(op) => crate::ledger::rules::check(c, &r.author, r.ts, op),
+            Body::Keys(events) => super::keys::check(c, events),
             _ => c.require(&r.author, r.ts, Permission::Post).map(drop),
         }
     }
@@ -496,6 +499,7 @@ impl Rules for ChapterState {
             Body::Chapter(op) => Self::effect_chapter_op(c, id, r, op),
             Body::Gov(op) => crate::gov::rules::effect(c, id, r, op),
             Body::Ledger(op) => crate::ledger::rules::effect(c, id, r.author, r.ts, op),
+            Body::Keys(events) => super::keys::apply(c, events),
             _ => {}
         }
     }

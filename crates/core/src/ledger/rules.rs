@@ -199,10 +199,12 @@ pub fn check(c: &Chapter, me: &Did, at: u64, op: &LedgerOp) -> Result<(), Refusa
             if found.space != c.id {
                 return Err(ledger(LedgerRefusal::ForeignProof));
             }
+            // A device's or an old key's log is its member's.
+            let member = c.owner(&found.author);
             c.members
-                .get(&found.author)
+                .get(&member)
                 .map(drop)
-                .ok_or(Refusal::NotMember(found.author))
+                .ok_or(Refusal::NotMember(member))
         }
         LedgerOp::Mediate { dispute: id } => {
             c.require(me, at, Permission::Mediate)?;
@@ -276,7 +278,7 @@ pub fn effect(c: &mut Chapter, id: &OpId, me: Did, at: u64, op: &LedgerOp) {
                     reason: format!("signed two ops at seq {} of their log", found.seq),
                     by: *id,
                 };
-                c.gov.frozen.entry(found.author).or_insert(freeze);
+                c.gov.frozen.entry(c.owner(&found.author)).or_insert(freeze);
             }
         }
         LedgerOp::Mediate { dispute } => {
