@@ -21,6 +21,7 @@ mod changes;
 mod chapter;
 pub mod env;
 mod ingest;
+pub mod keys;
 pub mod ledger;
 #[doc(hidden)]
 pub mod testkit;
@@ -61,6 +62,10 @@ pub enum NodeError {
     /// An accepted op's space has no view: the store is damaged.
     #[error("no view for space {0}; the store is damaged")]
     MissingView(SpaceId),
+    /// An identity-log step that needs something this node lacks (the
+    /// main key, a chapter that knows the member, a guardian's standing).
+    #[error("{0}")]
+    Identity(#[from] keys::IdentityError),
 }
 
 /// A space's view and how complete it is.
