@@ -49,7 +49,7 @@ pub fn run(
             };
             let c = chapter_of(&node, &chapter)?;
             let now = hearth_node::SystemEnv.now_ms();
-            let subject = member.unwrap_or(me.did());
+            let subject = member.unwrap_or_else(|| c.owner(&me.did()));
             let unsigned = credential::membership(&c, &subject, &me.did(), now)?;
             let signed = credential::sign(&unsigned, me, &credential::date_time(now))?;
             println!("{}", serde_json::to_string_pretty(&signed)?);

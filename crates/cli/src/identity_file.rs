@@ -3,13 +3,14 @@
 //! explicit export.)
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use hearth_core::Keypair;
 use zeroize::Zeroizing;
 
 const FILE: &str = "identity.key";
+const NEXT: &str = "identity.next.key";
 
 /// Writes `kp` as the identity in `dir`, refusing to replace one.
 pub fn create(dir: &Path, kp: &Keypair) -> Result<()> {
@@ -20,20 +21,28 @@ pub fn create(dir: &Path, kp: &Keypair) -> Result<()> {
             path.display()
         );
     }
-    write(dir, kp)
+    write(dir, FILE, kp)
 }
 
-/// Replaces the identity in `dir` with `kp` (after a rotation: the old
-/// key is retired and no longer needed), atomically.
-pub fn replace(dir: &Path, kp: &Keypair) -> Result<()> {
-    write(dir, kp)
+/// Keeps `kp` beside the identity in `dir`, as the key a rotation is
+/// about to install (so a rotation cut short never loses the new key).
+pub fn stage(dir: &Path, kp: &Keypair) -> Result<PathBuf> {
+    write(dir, NEXT, kp)?;
+    Ok(dir.join(NEXT))
 }
 
-fn write(dir: &Path, kp: &Keypair) -> Result<()> {
-    let path = dir.join(FILE);
+/// Makes the staged key the identity (the old key is retired and no longer
+/// needed), atomically.
+pub fn commit(dir: &Path) -> Result<()> {
+    std::fs::rename(dir.join(NEXT), dir.join(FILE))
+        .with_context(|| format!("installing the new key in {}", dir.display()))
+}
+
+fn write(dir: &Path, file: &str, kp: &Keypair) -> Result<()> {
+    let path = dir.join(file);
     let seed = kp.seed();
     let text: Zeroizing<String> = Zeroizing::new(seed.iter().map(|b| format!("{b:02x}")).collect());
-    let tmp = dir.join(format!("{FILE}.tmp"));
+    let tmp = dir.join(format!("{file}.tmp"));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -9,6 +9,7 @@ use clap::Subcommand;
 use hearth_core::keys::{KeyChange, KeyRole, Pairing, SignedEvent};
 use hearth_core::{Did, Keypair};
 use hearth_node::Node;
+use hearth_node::keys::Published;
 use hearth_store::RedbStore;
 use hearth_store::suite::run_ready;
 
@@ -17,8 +18,8 @@ use crate::identity_file;
 #[derive(Subcommand)]
 pub enum DeviceCommand {
     /// On the new device: make its key (if this directory has none) and
-    /// print the pairing text and the code to compare.
-    Pair,
+    /// print the pairing text to act for `member`, and the code to compare.
+    Pair { member: Did },
     /// On a device holding the main key: add the device whose pairing text
     /// this is, once its code matches.
     Add {
@@ -90,22 +91,44 @@ pub fn show(node: &Node<RedbStore>) -> Result<()> {
     Ok(())
 }
 
+/// Says where a key event went, and what refused it.
+fn report(what: &str, p: &Published) {
+    eprintln!("{what} in {} chapter(s)", p.chapters);
+    for (space, why) in &p.failed {
+        eprintln!("  {space} refused it: {why} (run `hearth id publish` to try again)");
+    }
+}
+
 /// `hearth id rotate`: a new main key for this member, published in every
-/// chapter, then kept in this directory in place of the old one.
+/// chapter, then kept in this directory in place of the old one. The new
+/// key is written down first, so a rotation cut short never loses it.
 pub fn rotate(dir: &Path, node: &Node<RedbStore>) -> Result<()> {
     let new = Keypair::generate(&mut crate::rand_core_rng());
-    let n = run_ready(node.rotate(&new))?;
-    identity_file::replace(dir, &new)?;
-    println!("{}", new.did());
-    eprintln!(
-        "rotated to a new key in {n} chapter(s); make a new backup: the old one holds the old key"
-    );
+    let staged = identity_file::stage(dir, &new)?;
+    match run_ready(node.rotate(&new)) {
+        Ok(p) => {
+            identity_file::commit(dir)?;
+            println!("{}", new.did());
+            report("rotated to a new key", &p);
+            eprintln!("make a new backup: the old one holds the old key");
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(staged);
+            Err(e.into())
+        }
+    }
+}
+
+/// `hearth id publish`.
+pub fn publish(node: &Node<RedbStore>) -> Result<()> {
+    report("published", &run_ready(node.publish_log())?);
     Ok(())
 }
 
 pub fn devices(dir: &Path, node: &Node<RedbStore>, cmd: DeviceCommand) -> Result<()> {
     match cmd {
-        DeviceCommand::Pair => {
+        DeviceCommand::Pair { member } => {
             let kp = match node.identity() {
                 Some(k) => Keypair::from_seed(&k.seed()),
                 None => {
@@ -116,7 +139,7 @@ pub fn devices(dir: &Path, node: &Node<RedbStore>, cmd: DeviceCommand) -> Result
             };
             let mut nonce = [0u8; 16];
             rand_core::Rng::fill_bytes(&mut crate::rand_core_rng(), &mut nonce);
-            let p = Pairing::new(&kp, nonce);
+            let p = Pairing::new(&kp, member, nonce);
             println!("{}", p.to_text());
             eprintln!(
                 "code: {}  (add this device with it on the device holding your main key)",
@@ -129,9 +152,10 @@ pub fn devices(dir: &Path, node: &Node<RedbStore>, cmd: DeviceCommand) -> Result
             code,
         } => {
             let p = Pairing::from_text(&pairing)?;
-            let n = run_ready(node.add_device(&p, &name, &code))?;
+            let published = run_ready(node.add_device(&p, &name, &code))?;
             println!("{}", p.key);
-            eprintln!("added {name} in {n} chapter(s); sync them on the device to act there");
+            report(&format!("added {name}"), &published);
+            eprintln!("sync those chapters on the device to act there");
         }
         DeviceCommand::List => {
             let (_, _, log) = node.whoami()?;
@@ -145,8 +169,9 @@ pub fn devices(dir: &Path, node: &Node<RedbStore>, cmd: DeviceCommand) -> Result
             }
         }
         DeviceCommand::Revoke { device } => {
-            run_ready(node.key_change(KeyChange::RevokeDevice { key: device }))?;
+            let p = run_ready(node.key_change(KeyChange::RevokeDevice { key: device }))?;
             println!("revoked {device}");
+            report("revoked", &p);
         }
     }
     Ok(())
@@ -164,8 +189,9 @@ pub fn guardians(node: &Node<RedbStore>, cmd: GuardianCommand) -> Result<()> {
                 threshold,
                 wait_ms: wait_hours.saturating_mul(60 * 60 * 1000),
             };
-            run_ready(node.key_change(change))?;
+            let p = run_ready(node.key_change(change))?;
             println!("guardians set");
+            report("published", &p);
         }
         GuardianCommand::Show { member } => {
             let log = match member {
@@ -211,17 +237,24 @@ pub fn recover(node: &Node<RedbStore>, cmd: RecoverCommand) -> Result<()> {
                 bail!("this is not a recovery request");
             };
             let member = req.event.member;
-            let wait = node
-                .member_log(&member)
-                .guardians
-                .map_or(0, |g| g.wait_ms / 3_600_000);
+            let wait = node.member_log(&member).guardians.map_or(0, |g| g.wait_ms);
             let name = node
                 .spaces()
                 .iter()
                 .find_map(|v| v.profile(&member).map(|p| p.display_name.clone()))
                 .unwrap_or_default();
+            let iso = hearth_core::gov::receipt::iso8601;
+            let signed_by_key = req.sigs.iter().any(|s| s.key == *key);
             eprintln!(
-                "You are approving that {member} ({name}) be recovered: the key {key} becomes their main key {wait} h after it is submitted, unless their current key cancels it."
+                "You are approving that {member} ({name}) be recovered: the key {key} becomes their main key at {} (asked at {}, event {} of their log), unless their current key cancels it before.{}",
+                iso(req.event.ts.saturating_add(wait)),
+                iso(req.event.ts),
+                req.event.seq,
+                if signed_by_key {
+                    ""
+                } else {
+                    " The new key has not signed it yet."
+                },
             );
             if !yes {
                 eprint!("Approve? Type yes: ");
@@ -238,12 +271,13 @@ pub fn recover(node: &Node<RedbStore>, cmd: RecoverCommand) -> Result<()> {
                 .iter()
                 .map(|a| SignedEvent::from_text(a))
                 .collect::<Result<Vec<_>, _>>()?;
-            let n = run_ready(node.submit_recovery(&events))?;
-            eprintln!("recovery submitted in {n} chapter(s)");
+            let p = run_ready(node.submit_recovery(&events))?;
+            report("recovery submitted", &p);
         }
         RecoverCommand::Cancel => {
-            run_ready(node.key_change(KeyChange::CancelRecovery))?;
+            let p = run_ready(node.key_change(KeyChange::CancelRecovery))?;
             println!("recovery cancelled");
+            report("published", &p);
         }
     }
     Ok(())

@@ -136,6 +136,9 @@ enum IdCommand {
     },
     /// Replace the main key with a new one (same DID), in every chapter.
     Rotate,
+    /// Carry your identity log into every chapter here that lacks part of
+    /// it (one joined after a key changed).
+    Publish,
     /// Devices that act for you: pair, add, list, revoke.
     #[command(subcommand)]
     Devices(keys::DeviceCommand),
@@ -268,6 +271,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             backup::restore(&dir, &file, &passphrase)?;
         }
         Command::Id(IdCommand::Rotate) => keys::rotate(&dir, &open_node(&dir)?)?,
+        Command::Id(IdCommand::Publish) => keys::publish(&open_node(&dir)?)?,
         Command::Id(IdCommand::Devices(cmd)) => keys::devices(&dir, &open_node(&dir)?, cmd)?,
         Command::Id(IdCommand::Guardians(cmd)) => keys::guardians(&open_node(&dir)?, cmd)?,
         Command::Id(IdCommand::Recover(cmd)) => keys::recover(&open_node(&dir)?, cmd)?,
@@ -413,6 +417,12 @@ fn op(node: &Node<RedbStore>, cmd: OpCommand) -> Result<ExitCode> {
             );
             for (id, why) in &report.quarantined {
                 println!("quarantined {id}: {why}");
+            }
+            if report.ahead > 0 {
+                println!(
+                    "not yet taken: {} op(s) claimed later than this clock allows",
+                    report.ahead
+                );
             }
             if !report.quarantined.is_empty() {
                 return Ok(ExitCode::from(1));

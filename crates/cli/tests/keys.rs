@@ -58,7 +58,7 @@ fn a_device_pairs_with_a_code_acts_for_the_member_and_is_revoked() {
     let g = group();
     let ann = ok(&g.dir("ann"), &["id", "show"]);
     let laptop = g.dir("laptop");
-    let out = hearth(&laptop, &["id", "devices", "pair"]);
+    let out = hearth(&laptop, &["id", "devices", "pair", &ann]);
     assert!(out.status.success());
     let pairing = String::from_utf8(out.stdout)
         .expect("utf8")
@@ -80,6 +80,14 @@ fn a_device_pairs_with_a_code_acts_for_the_member_and_is_revoked() {
         ],
     );
     assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    // Nobody else can take the device: its pairing names Ann.
+    let taken = stderr_of(
+        &g.dir("gus"),
+        &[
+            "id", "devices", "add", &pairing, "--name", "mine", "--code", &code,
+        ],
+    );
+    assert!(taken.contains("this pairing is for"), "{taken}");
     ok(
         &g.dir("ann"),
         &[

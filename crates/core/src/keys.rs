@@ -147,7 +147,7 @@ pub struct SignedEvent {
 }
 
 const EVENT_DOMAIN: &[u8] = b"hearth/key-event/v1\n";
-const PAIR_DOMAIN: &[u8] = b"hearth/pair-device/v1\n";
+const PAIR_DOMAIN: &[u8] = b"hearth/pair-device/v2\n";
 
 impl KeyEvent {
     /// What its signers sign: a domain tag and its DAG-CBOR encoding.
@@ -198,20 +198,22 @@ impl SignedEvent {
     }
 }
 
-/// What a new device signs when it pairs: that its key may act for whoever
-/// adds it with this nonce.
-pub fn pairing_statement(device: &Did, nonce: &[u8; 16]) -> Vec<u8> {
+/// What a new device signs when it pairs: that its key may act for
+/// `member` when added with this nonce. Naming the member keeps anyone who
+/// sees the pairing from adding the device to a log of their own.
+pub fn pairing_statement(device: &Did, member: &Did, nonce: &[u8; 16]) -> Vec<u8> {
     let mut out = PAIR_DOMAIN.to_vec();
     out.extend(device.to_multicodec());
+    out.extend(member.to_multicodec());
     out.extend(nonce);
     out
 }
 
 /// The short code both devices show while pairing, so the member can see
 /// that the device they add is the one in their hand: six digits from the
-/// device's key and nonce.
-pub fn confirmation_code(device: &Did, nonce: &[u8; 16]) -> String {
-    let h = blake3::hash(&pairing_statement(device, nonce));
+/// pairing statement.
+pub fn confirmation_code(device: &Did, member: &Did, nonce: &[u8; 16]) -> String {
+    let h = blake3::hash(&pairing_statement(device, member, nonce));
     let n = u32::from_be_bytes(h.as_bytes()[..4].try_into().expect("four bytes")) % 1_000_000;
     format!("{:03} {:03}", n / 1000, n % 1000)
 }

@@ -49,7 +49,7 @@ pub struct SpaceView {
     snapshot_at: u64,
     /// The latest claimed time among folded ops.
     pub last_ts: u64,
-    /// Each rate-limited member's theoretical arrival time (see
+    /// Each rate-limited signing key's theoretical arrival time (see
     /// [`crate::trust::rate`]).
     rates: BTreeMap<Did, u64>,
 }
@@ -85,7 +85,7 @@ struct SnapshotRef<'a> {
 pub const SNAPSHOT_MIN: u64 = 512;
 
 /// The snapshot format this code writes.
-const SNAPSHOT_VERSION: u64 = 4;
+const SNAPSHOT_VERSION: u64 = 5;
 
 impl SpaceView {
     /// A new view from a space's genesis op; `None` if `op` is not a genesis.
@@ -196,7 +196,9 @@ impl SpaceView {
         let author = &match rules.chapter() {
             Some(c) => {
                 let who = attribute(c, key, at, body)?;
-                rate_count(c, self.rates.get(&who).copied(), &who, at)?;
+                if !matches!(body, Body::Keys(_)) {
+                    rate_count(c, self.rates.get(key).copied(), &who, at)?;
+                }
                 who
             }
             None => *key,
@@ -251,9 +253,13 @@ impl SpaceView {
             None => Ok(d.author),
         })?;
         let author = *who.as_ref().unwrap_or(&d.author);
-        let tat = self.rates.get(&author).copied();
+        // Counted per signing key (each key's log arrives in order, so
+        // every node counts the same), at the member's class; key events
+        // are not counted, so a member can always revoke a device.
+        let tat = self.rates.get(&d.author).copied();
         let rate = match &who {
             Err(refused) => Err(refused.clone()),
+            Ok(_) if matches!(d.body, Body::Keys(_)) => Ok(None),
             Ok(_) => self.history.with_rules(&before, |r| match r.chapter() {
                 Some(c) => rate_count(c, tat, &author, d.ts),
                 None => Ok(None),
@@ -286,7 +292,7 @@ impl SpaceView {
         };
         if verdict.is_ok() {
             if let Ok(Some(tat)) = rate {
-                self.rates.insert(author, tat);
+                self.rates.insert(d.author, tat);
             }
             self.op_count += 1;
             self.last_ts = self.last_ts.max(d.ts);
@@ -400,10 +406,18 @@ fn check_book(
 
 /// Who an op signed by `key` at `at` saying `body` is by, in chapter `c`:
 /// the member the key acts for; a device may not make ledger ops.
+/// Ledger ops wait while a recovery of the member does: the old key and the
+/// new one must not both spend.
 fn attribute(c: &Chapter, key: &Did, at: u64, body: &Body) -> Result<Did, Refusal> {
     let (who, role) = c.resolve(key, at)?;
-    if role == KeyRole::Device && matches!(body, Body::Ledger(_)) {
-        return Err(Refusal::Key(KeyError::DeviceCannotPay));
+    if matches!(body, Body::Ledger(_)) {
+        if role == KeyRole::Device {
+            return Err(Refusal::Key(KeyError::DeviceCannotPay));
+        }
+        let pending = c.identities.get(&who).is_some_and(|s| s.pending.is_some());
+        if pending {
+            return Err(Refusal::Key(KeyError::RecoveryPending));
+        }
     }
     Ok(who)
 }

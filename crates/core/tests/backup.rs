@@ -302,7 +302,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
-    fn any_file_survives_text_and_parts(bytes in proptest::collection::vec(any::<u8>(), 1..600), size in 16usize..300) {
+    fn any_file_survives_text_and_parts(bytes in proptest::collection::vec(any::<u8>(), 0..600), size in 16usize..300) {
         prop_assert_eq!(from_text(&to_text(&bytes)), Ok(bytes.clone()));
         let parts = qr_parts(&bytes, size);
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -319,4 +319,12 @@ proptest! {
         prop_assert_eq!(opened.relays, b.relays);
         prop_assert_eq!(opened.created_ms, b.created_ms);
     }
+}
+
+#[test]
+fn even_no_bytes_split_into_qr_parts_join_again() {
+    let parts = qr_parts(&[], 100);
+    assert_eq!(parts.len(), 1);
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    assert_eq!(join_parts(&refs), Ok(vec![]));
 }

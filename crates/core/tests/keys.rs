@@ -32,13 +32,18 @@ fn next(state: &KeyState, ts: u64, change: KeyChange) -> KeyEvent {
     }
 }
 
+/// A device's pairing to member 1 (the unit tests' member).
 fn pairing(device: &Keypair, name: &str) -> KeyChange {
+    pairing_to(device, &key(1).did(), name)
+}
+
+fn pairing_to(device: &Keypair, member: &Did, name: &str) -> KeyChange {
     let nonce = [7; 16];
     KeyChange::AddDevice {
         key: device.did(),
         name: name.into(),
         nonce,
-        proof: device.sign(&pairing_statement(&device.did(), &nonce)),
+        proof: device.sign(&pairing_statement(&device.did(), member, &nonce)),
     }
 }
 
@@ -135,11 +140,22 @@ fn a_device_pairs_with_a_proof_and_a_code_and_can_be_revoked() {
     let me = key(1);
     let laptop = key(50);
     let mut s = KeyState::inception(me.did());
-    // Both devices show the same six digits for the same key and nonce.
-    let code = confirmation_code(&laptop.did(), &[7; 16]);
-    assert_eq!(code.len(), 7);
-    assert_eq!(code, confirmation_code(&laptop.did(), &[7; 16]));
-    assert_ne!(code, confirmation_code(&laptop.did(), &[8; 16]));
+    // The code is six digits of the statement: another nonce, another
+    // member or another device gives another code.
+    let code = confirmation_code(&laptop.did(), &me.did(), &[7; 16]);
+    assert!(code.len() == 7 && code.as_bytes()[3] == b' ', "{code}");
+    assert_ne!(code, confirmation_code(&laptop.did(), &me.did(), &[8; 16]));
+    assert_ne!(
+        code,
+        confirmation_code(&laptop.did(), &key(2).did(), &[7; 16])
+    );
+    assert_ne!(code, confirmation_code(&key(51).did(), &me.did(), &[7; 16]));
+    // A pairing made for another member does not add the device here.
+    let theirs = pairing_to(&laptop, &key(2).did(), "laptop");
+    assert_eq!(
+        s.apply(&next(&s, T0, theirs).sign(&[&me])),
+        Err(KeyError::BadPairingProof)
+    );
     // A proof by another key, or for another nonce, does not pair.
     let KeyChange::AddDevice { proof, .. } = pairing(&key(51), "x") else {
         unreachable!()
@@ -208,7 +224,8 @@ fn guardians_are_checked_when_named() {
 /// Three guardians (members 3, 4 and 5) of member 2, two of whom approve
 /// a new key for them.
 fn recovery_setup(s: &mut Space, lost: &Keypair, new: &Keypair, at: u64) -> SignedEvent {
-    let state = KeyState::inception(lost.did());
+    let state = s.view.chapter().identities.get(&lost.did()).cloned();
+    let state = state.unwrap_or_else(|| KeyState::inception(lost.did()));
     let set = next(&state, T0 + 10, guardians(&[3, 4, 5], 2)).sign(&[lost]);
     s.act(lost, T0 + 10, Body::Keys(vec![set]))
         .expect("the member names guardians");
@@ -300,11 +317,109 @@ fn the_main_key_cancels_a_recovery_while_it_waits() {
 }
 
 #[test]
+fn once_the_chapter_has_seen_the_wait_pass_a_late_cancel_does_not_apply() {
+    let mut s = coop(5);
+    let (me, new, phone) = (key(2), key(102), key(52));
+    // The member has a device before losing their main key.
+    let state = KeyState::inception(me.did());
+    let add = next(&state, T0 + 5, pairing_to(&phone, &me.did(), "phone")).sign(&[&me]);
+    s.act(&me, T0 + 5, Body::Keys(vec![add])).expect("paired");
+    let at = T0 + 100;
+    let recovery = recovery_setup(&mut s, &me, &new, at);
+    s.act(&new, at, Body::Keys(vec![recovery])).expect("asked");
+    // Meanwhile neither key moves money.
+    let pay = Body::Ledger(LedgerOp::Pay {
+        to: Account::Commons,
+        currency: "HOUR".into(),
+        amount: 1,
+        memo: String::new(),
+        reference: None,
+        claims: vec![],
+    });
+    assert_eq!(
+        s.act(&me, at + 1, pay),
+        Err(Refusal::Key(KeyError::RecoveryPending))
+    );
+    // Another member's governing op, claimed after the wait, shows the
+    // chapter that the time has passed.
+    s.act(
+        &key(3),
+        at + WAIT,
+        Body::Chapter(ChapterOp::Vouch {
+            subject: key(4).did(),
+            trust_ppm: 500_000,
+        }),
+    )
+    .expect("vouch");
+    let state = s.view.chapter().identities[&me.did()].clone();
+    assert_eq!(state.main, new.did(), "in force");
+    assert!(
+        state.devices.values().all(|d| d.revoked_at.is_some()),
+        "the old key's devices are revoked"
+    );
+    // A cancel dated back into the waiting period comes too late.
+    let mut late = next(&state, at + 10, KeyChange::CancelRecovery);
+    late.ts = state.events.last().expect("events").event.ts;
+    assert!(matches!(
+        s.act(&me, at + 10, Body::Keys(vec![late.sign(&[&me])])),
+        Err(Refusal::Key(KeyError::Retired { .. }))
+    ));
+    assert!(matches!(
+        s.act(&phone, at + WAIT + 1, note("old phone")),
+        Err(Refusal::Key(KeyError::Revoked { .. }))
+    ));
+}
+
+#[test]
+fn a_guardian_who_changed_keys_still_approves_with_the_new_one() {
+    let mut s = coop(5);
+    // Guardian 3 rotates first.
+    let (g3, g3_new) = (key(3), key(103));
+    let r = next(
+        &KeyState::inception(g3.did()),
+        T0 + 5,
+        KeyChange::Rotate { key: g3_new.did() },
+    );
+    s.act(&g3, T0 + 5, Body::Keys(vec![r.sign(&[&g3, &g3_new])]))
+        .expect("rotated");
+    let (me, new) = (key(2), key(102));
+    let state = KeyState::inception(me.did());
+    let set = next(&state, T0 + 10, guardians(&[3, 4, 5], 2)).sign(&[&me]);
+    s.act(&me, T0 + 10, Body::Keys(vec![set]))
+        .expect("guardians");
+    let state = s.view.chapter().identities[&me.did()].clone();
+    let request = next(&state, T0 + 20, KeyChange::Recover { key: new.did() });
+    // The guardian's retired key does not count; their new key does.
+    let with_old = SignedEvent {
+        event: request.clone(),
+        sigs: vec![
+            request.signature(&g3),
+            request.signature(&key(4)),
+            request.signature(&new),
+        ],
+    };
+    assert_eq!(
+        s.act(&new, T0 + 20, Body::Keys(vec![with_old])),
+        Err(Refusal::Key(KeyError::TooFewGuardians { have: 1, need: 2 }))
+    );
+    let with_new = SignedEvent {
+        event: request.clone(),
+        sigs: vec![
+            request.signature(&g3_new),
+            request.signature(&key(4)),
+            request.signature(&new),
+        ],
+    };
+    s.act(&new, T0 + 20, Body::Keys(vec![with_new]))
+        .expect("two guardians");
+}
+
+#[test]
 fn devices_act_for_the_member_but_do_not_pay_and_stop_when_revoked() {
     let mut s = coop(3);
     let (me, phone) = (key(2), key(52));
     let state = KeyState::inception(me.did());
-    let add = next(&state, T0 + 10, pairing(&phone, "phone")).sign(&[&me]);
+    let add = next(&state, T0 + 10, pairing_to(&phone, &me.did(), "phone")).sign(&[&me]);
     // The device carries its own pairing in, then posts as the member.
     s.act(&phone, T0 + 10, Body::Keys(vec![add]))
         .expect("paired");
@@ -352,14 +467,15 @@ fn devices_act_for_the_member_but_do_not_pay_and_stop_when_revoked() {
     ));
     // Another member's key cannot be taken as a device.
     let state = s.view.chapter().identities[&me.did()].clone();
-    let grab = next(&state, T0 + 30, pairing(&key(3), "theirs")).sign(&[&me]);
+    let grab = next(&state, T0 + 30, pairing_to(&key(3), &me.did(), "theirs")).sign(&[&me]);
     assert_eq!(
         s.act(&me, T0 + 30, Body::Keys(vec![grab])),
         Err(Refusal::Key(KeyError::KeyInUse(key(3).did())))
     );
     // Nor can a stranger's log be carried in.
     let stranger = KeyState::inception(key(9).did());
-    let theirs = next(&stranger, T0 + 31, pairing(&key(60), "x")).sign(&[&key(9)]);
+    let theirs =
+        next(&stranger, T0 + 31, pairing_to(&key(60), &key(9).did(), "x")).sign(&[&key(9)]);
     assert_eq!(
         s.act(&me, T0 + 31, Body::Keys(vec![theirs])),
         Err(Refusal::Key(KeyError::NotMember(key(9).did())))
@@ -449,7 +565,7 @@ mod props {
                                 .expect("a rotation by the main key");
                             main = k;
                         } else {
-                            let e = next(&state, ts, pairing(k, "device"));
+                            let e = next(&state, ts, pairing_to(k, &member, "device"));
                             s.act(main, ts, Body::Keys(vec![e.sign(&[main])]))
                                 .expect("a device by the main key");
                             devices.insert(k.did());

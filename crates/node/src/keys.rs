@@ -31,6 +31,9 @@ pub enum IdentityError {
     /// The event is not a recovery.
     #[error("this is not a recovery request")]
     NotARecovery,
+    /// The device asks to act for another member.
+    #[error("this pairing is for {0}, not for the identity here")]
+    OtherMember(Did),
     /// The code the member typed is not the device's.
     #[error("the code does not match: this is not the device you are holding")]
     WrongCode,
@@ -40,6 +43,15 @@ pub enum IdentityError {
     /// A text handed over is not what it should be.
     #[error(transparent)]
     Text(#[from] TextError),
+}
+
+/// Where a key event went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// How many chapters took it.
+    pub chapters: usize,
+    /// Those that refused, and why.
+    pub failed: Vec<(SpaceId, String)>,
 }
 
 impl<S: Store> Node<S> {
@@ -83,14 +95,15 @@ impl<S: Store> Node<S> {
     }
 
     /// Publishes `events` (which follow `log`) in every held chapter that
-    /// knows `log`'s member, each with the earlier events it lacks; returns
-    /// how many chapters took them. The events are checked first, so a
-    /// step that would not apply publishes nothing.
+    /// knows `log`'s member, each with the earlier events it lacks. The
+    /// events are checked first, so a step that would not apply publishes
+    /// nothing; a chapter that refuses does not stop the others. Fails
+    /// only if no chapter took them.
     pub async fn publish_keys(
         &self,
         log: &KeyState,
         events: &[SignedEvent],
-    ) -> Result<usize, NodeError> {
+    ) -> Result<Published, NodeError> {
         let mut check = log.clone();
         for e in events {
             check.apply(e).map_err(IdentityError::Key)?;
@@ -108,15 +121,34 @@ impl<S: Store> Node<S> {
                 (v.id(), held as usize)
             })
             .collect();
-        if spaces.is_empty() {
-            return Err(IdentityError::NoChapter(member).into());
-        }
+        let mut out = Published::default();
+        let mut last = None;
         for (space, held) in &spaces {
             let mut batch: Vec<SignedEvent> = log.events.get(*held..).unwrap_or_default().to_vec();
             batch.extend(events.iter().cloned());
-            self.create_op(space, Body::Keys(batch)).await?;
+            if batch.is_empty() {
+                continue;
+            }
+            match self.create_op(space, Body::Keys(batch)).await {
+                Ok(_) => out.chapters += 1,
+                Err(e) => {
+                    out.failed.push((*space, e.to_string()));
+                    last = Some(e);
+                }
+            }
         }
-        Ok(spaces.len())
+        match last {
+            Some(e) if out.chapters == 0 => Err(e),
+            _ if spaces.is_empty() => Err(IdentityError::NoChapter(member).into()),
+            _ => Ok(out),
+        }
+    }
+
+    /// Carries this member's log into every held chapter that lacks part
+    /// of it (one joined after a key changed, or one that refused before).
+    pub async fn publish_log(&self) -> Result<Published, NodeError> {
+        let (_, _, log) = self.whoami()?;
+        self.publish_keys(&log, &[]).await
     }
 
     /// Fails unless this node's key is its member's main key; the member's
@@ -131,7 +163,7 @@ impl<S: Store> Node<S> {
 
     /// A change signed by the main key alone (devices, guardians, a
     /// cancelled recovery), published everywhere.
-    pub async fn key_change(&self, change: KeyChange) -> Result<usize, NodeError> {
+    pub async fn key_change(&self, change: KeyChange) -> Result<Published, NodeError> {
         let (main, log) = self.as_main()?;
         let event = self.next_event(&log, change).sign(&[main]);
         self.publish_keys(&log, &[event]).await
@@ -139,7 +171,7 @@ impl<S: Store> Node<S> {
 
     /// Rotates the main key to `new`, published everywhere. The node keeps
     /// signing with its old key until it is reopened with `new`.
-    pub async fn rotate(&self, new: &Keypair) -> Result<usize, NodeError> {
+    pub async fn rotate(&self, new: &Keypair) -> Result<Published, NodeError> {
         let (old, log) = self.as_main()?;
         let event = self
             .next_event(&log, KeyChange::Rotate { key: new.did() })
@@ -147,12 +179,12 @@ impl<S: Store> Node<S> {
         self.publish_keys(&log, &[event]).await
     }
 
-    /// What this node shows to be added as a device: its key and a fresh
-    /// nonce, signed.
-    pub fn pairing(&self) -> Result<Pairing, NodeError> {
+    /// What this node shows to be added as a device of `member`: its key
+    /// and a fresh nonce, signed.
+    pub fn pairing(&self, member: Did) -> Result<Pairing, NodeError> {
         let mut nonce = [0u8; 16];
         self.env.random_bytes(&mut nonce);
-        Ok(Pairing::new(self.key()?, nonce))
+        Ok(Pairing::new(self.key()?, member, nonce))
     }
 
     /// Adds the device that shows `pairing`, once the member has typed the
@@ -162,10 +194,14 @@ impl<S: Store> Node<S> {
         pairing: &Pairing,
         name: &str,
         code: &str,
-    ) -> Result<usize, NodeError> {
+    ) -> Result<Published, NodeError> {
         let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
         if digits(code) != digits(&pairing.code()) {
             return Err(IdentityError::WrongCode.into());
+        }
+        let (member, _, _) = self.whoami()?;
+        if pairing.member != member {
+            return Err(IdentityError::OtherMember(pairing.member).into());
         }
         self.key_change(pairing.change(name)).await
     }
@@ -206,7 +242,7 @@ impl<S: Store> Node<S> {
 
     /// On the new device: publishes a recovery with every approval's
     /// signatures.
-    pub async fn submit_recovery(&self, approvals: &[SignedEvent]) -> Result<usize, NodeError> {
+    pub async fn submit_recovery(&self, approvals: &[SignedEvent]) -> Result<Published, NodeError> {
         let (first, rest) = approvals.split_first().ok_or(IdentityError::NotARecovery)?;
         let mut merged = first.clone();
         for a in rest {

@@ -31,9 +31,10 @@ impl<S: Store> Node<S> {
 
     /// Payments to this node's identity not yet claimed, oldest first.
     fn unclaimed(&self, space: &SpaceId) -> Result<Vec<OpId>, NodeError> {
-        let me = self.identity.as_ref().ok_or(NodeError::NoIdentity)?.did();
+        let key = self.identity.as_ref().ok_or(NodeError::NoIdentity)?.did();
         let view = self.space(space).ok_or(NodeError::UnknownSpace(*space))?;
-        Ok(view.ledger(0).book.unclaimed(&me))
+        // Paid to the member, whichever of their keys this node holds.
+        Ok(view.ledger(0).book.unclaimed(&view.member_of(&key)))
     }
 
     /// Payments to this node's identity not yet claimed, oldest first, at

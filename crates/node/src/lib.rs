@@ -29,7 +29,7 @@ pub mod verify;
 
 pub use changes::{Change, Subscription};
 pub use env::{Env, FixedEnv, SystemEnv};
-pub use ingest::{CHUNK, IngestReport, Progress};
+pub use ingest::{CHUNK, IngestReport, MAX_SKEW_MS, Progress};
 pub use verify::SignatureVerifier;
 #[cfg(target_arch = "wasm32")]
 pub use verify::WorkerVerifier;

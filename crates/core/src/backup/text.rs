@@ -56,12 +56,16 @@ fn hex_lower(bytes: &[u8]) -> String {
 pub fn qr_parts(bytes: &[u8], max_chars: usize) -> Vec<String> {
     let encoded = BASE64URL_NOPAD.encode(bytes);
     let chunk = max_chars.max(16);
-    let chunks: Vec<&str> = encoded
+    let mut chunks: Vec<&str> = encoded
         .as_bytes()
         .chunks(chunk)
         // base64url is ASCII, so every chunk is valid UTF-8.
         .map(|c| std::str::from_utf8(c).unwrap_or_default())
         .collect();
+    // Even nothing is one part, so what is joined is what was split.
+    if chunks.is_empty() {
+        chunks.push("");
+    }
     let n = chunks.len();
     let check = check_of(bytes);
     chunks

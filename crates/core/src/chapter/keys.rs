@@ -33,14 +33,34 @@ fn fold(c: &Chapter, events: &[SignedEvent]) -> Result<KeyState, Refusal> {
     for e in events {
         if let Some(key) = new_key(&e.event.change) {
             let taken = c.key_owner.get(key).is_some_and(|owner| *owner != member)
-                || (c.members.contains_key(key) && *key != member);
+                || ((c.members.contains_key(key) || c.applicants.contains_key(key))
+                    && *key != member);
             if taken {
                 return Err(Refusal::Key(KeyError::KeyInUse(*key)));
             }
         }
-        state.apply(e).map_err(Refusal::Key)?;
+        // A guardian signs with whichever key acts for them at the event.
+        let guardian_of = |k: &Did| c.resolve(k, e.event.ts).ok().map(|(m, _)| m);
+        state.apply_with(e, &guardian_of).map_err(Refusal::Key)?;
     }
     Ok(state)
+}
+
+/// Puts in force every waiting recovery whose waiting period a governing
+/// op claimed at `at` shows has passed: from then on a late cancel by the
+/// old key no longer applies (the chapter has seen the time go by).
+pub(super) fn settle(c: &mut Chapter, at: u64) {
+    let due: Vec<Did> = c
+        .identities
+        .iter()
+        .filter(|(_, s)| s.pending.as_ref().is_some_and(|p| at >= p.effective_at))
+        .map(|(m, _)| *m)
+        .collect();
+    for member in due {
+        if let Some(s) = c.identities.get_mut(&member) {
+            s.settle(at);
+        }
+    }
 }
 
 /// Checks a [`crate::op::Body::Keys`] op.

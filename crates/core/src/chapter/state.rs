@@ -482,6 +482,7 @@ impl Rules for ChapterState {
             return;
         }
         let Some(c) = self.0.as_mut() else { return };
+        super::keys::settle(c, r.ts);
         match &r.body {
             Body::AddMember { member } => {
                 let tier = c.charter().admission.entry_tier;

@@ -209,6 +209,9 @@ fn choice_word(c: &Choice) -> &'static str {
 /// The receipts of op `id` (`op`) in chapter `c` as folded now.
 pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
     let d = &op.data;
+    // The member the signing key acts for (a device's or a later key's op
+    // is its member's).
+    let who = c.owner(&d.author);
     let at = iso8601(d.ts);
     let mut out = Vec::new();
     match &d.body {
@@ -222,7 +225,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
                         "decision"
                     },
                     title: title.clone(),
-                    author: d.author,
+                    author: who,
                     submitted_at: at,
                     deliberation_ends: p.opens_at.map(iso8601),
                     content: p.actions.iter().map(|a| format!("{a:?}")).collect(),
@@ -242,7 +245,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
                         .tally
                         .weights
                         .iter()
-                        .find(|(v, _)| *v == d.author)
+                        .find(|(v, _)| *v == who)
                         .map(|(_, w)| *w),
                     _ => None,
                 })
@@ -250,7 +253,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
             out.push(Receipt::Vote {
                 vote_id: id,
                 proposal_id: *proposal,
-                voter: d.author,
+                voter: who,
                 voted_at: at,
                 vote: choice_word(choice),
                 weight_ppm,
@@ -288,7 +291,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
                 ratification_id: id,
                 proposal_id: *proposal,
                 ratified_at: at.clone(),
-                ratified_by: d.author,
+                ratified_by: who,
                 outcome: p.status.name(),
                 vote_summary: summary,
                 quorum_met: closing.tally.quorum_met,
@@ -310,7 +313,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
         }) => out.push(Receipt::ExecutiveOrder {
             order_id: id,
             title: o.title.clone(),
-            issued_by: d.author,
+            issued_by: who,
             issued_at: at,
             authority: o.article.clone(),
             order_type: "parameter_change",
@@ -327,7 +330,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
         Body::Gov(GovOp::DeclareEmergency(e)) => out.push(Receipt::ExecutiveOrder {
             order_id: id,
             title: format!("Emergency: {}", e.kind),
-            issued_by: d.author,
+            issued_by: who,
             issued_at: at,
             authority: "emergency".into(),
             order_type: "emergency",
@@ -353,7 +356,7 @@ pub fn of_op(c: &Chapter, id: OpId, op: &Op) -> Vec<Receipt> {
                     "removal"
                 },
                 target: *member,
-                by: d.author,
+                by: who,
                 reason: reason.clone(),
                 review_required: review.is_none(),
                 review,

@@ -153,15 +153,46 @@ impl KeyState {
     }
 
     /// Applies the next event, or says why it does not apply (and changes
-    /// nothing).
+    /// nothing). Guardians sign with their own DIDs' keys.
     pub fn apply(&mut self, e: &SignedEvent) -> Result<(), KeyError> {
+        self.apply_with(e, &|k| Some(*k))
+    }
+
+    /// [`KeyState::apply`], with `guardian_of` saying which member a
+    /// signing key acts for (`None`: it may not act), so a guardian who has
+    /// changed keys can still approve, and a retired key cannot.
+    pub fn apply_with(
+        &mut self,
+        e: &SignedEvent,
+        guardian_of: &dyn Fn(&Did) -> Option<Did>,
+    ) -> Result<(), KeyError> {
         let mut next = self.clone();
-        next.step(e)?;
+        next.step(e, guardian_of)?;
         *self = next;
         Ok(())
     }
 
-    fn step(&mut self, e: &SignedEvent) -> Result<(), KeyError> {
+    /// Puts a waiting recovery in force if `at` is past its waiting period:
+    /// the new key becomes the main key, the old one is retired, and every
+    /// device is revoked (whoever held the old key may have added them).
+    /// Whether anything changed.
+    pub fn settle(&mut self, at: u64) -> bool {
+        let Some(p) = self.pending.take_if(|p| at >= p.effective_at) else {
+            return false;
+        };
+        self.retired.insert(self.main);
+        self.main = p.key;
+        for d in self.devices.values_mut() {
+            d.revoked_at.get_or_insert(p.effective_at);
+        }
+        true
+    }
+
+    fn step(
+        &mut self,
+        e: &SignedEvent,
+        guardian_of: &dyn Fn(&Did) -> Option<Did>,
+    ) -> Result<(), KeyError> {
         let ev = &e.event;
         if ev.member != self.member {
             return Err(KeyError::WrongMember {
@@ -187,10 +218,7 @@ impl KeyState {
         let signers = verified_signers(e)?;
         // A recovery whose waiting period has passed by this event is in
         // force from here on.
-        if let Some(p) = self.pending.take_if(|p| ev.ts >= p.effective_at) {
-            self.retired.insert(self.main);
-            self.main = p.key;
-        }
+        self.settle(ev.ts);
         let needs = |k: &Did| {
             if signers.contains(k) {
                 Ok(())
@@ -216,7 +244,7 @@ impl KeyState {
             } => {
                 needs(&self.main)?;
                 self.fresh(key)?;
-                key.verify(&pairing_statement(key, nonce), proof)
+                key.verify(&pairing_statement(key, &self.member, nonce), proof)
                     .map_err(|_| KeyError::BadPairingProof)?;
                 let active = self.devices.values().filter(|d| d.revoked_at.is_none());
                 if active.count() >= MAX_DEVICES {
@@ -275,8 +303,11 @@ impl KeyState {
                 if self.pending.is_some() {
                     return Err(KeyError::RecoveryPending);
                 }
-                let approvals: BTreeSet<Did> =
-                    g.guardians.intersection(&signers).copied().collect();
+                let approvals: BTreeSet<Did> = signers
+                    .iter()
+                    .filter_map(guardian_of)
+                    .filter(|m| g.guardians.contains(m))
+                    .collect();
                 if (approvals.len() as u32) < g.threshold {
                     return Err(KeyError::TooFewGuardians {
                         have: approvals.len() as u32,

@@ -28,13 +28,15 @@ pub enum TextError {
     DifferentEvents,
 }
 
-/// What a new device shows to be added: its key, a fresh nonce, and its
-/// signature over the pairing statement.
+/// What a new device shows to be added: its key, the member it is to act
+/// for, a fresh nonce, and its signature over the pairing statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pairing {
     /// The device's key.
     pub key: Did,
+    /// The member it is to act for.
+    pub member: Did,
     /// The nonce.
     #[serde(with = "serde_bytes")]
     pub nonce: [u8; 16],
@@ -63,18 +65,19 @@ fn decode<T: for<'de> Deserialize<'de>>(
 }
 
 impl Pairing {
-    /// The pairing `device` shows, with `nonce`.
-    pub fn new(device: &Keypair, nonce: [u8; 16]) -> Self {
+    /// The pairing `device` shows to be added to `member`, with `nonce`.
+    pub fn new(device: &Keypair, member: Did, nonce: [u8; 16]) -> Self {
         Pairing {
             key: device.did(),
+            member,
             nonce,
-            proof: device.sign(&pairing_statement(&device.did(), &nonce)),
+            proof: device.sign(&pairing_statement(&device.did(), &member, &nonce)),
         }
     }
 
     /// The code both devices show.
     pub fn code(&self) -> String {
-        confirmation_code(&self.key, &self.nonce)
+        confirmation_code(&self.key, &self.member, &self.nonce)
     }
 
     /// The change that adds the device as `name`.

@@ -54,7 +54,15 @@ pub struct IngestReport {
     pub quarantined: Vec<(OpId, Rejection)>,
     /// Equivocations found (each also quarantined, with a stored proof).
     pub equivocations: usize,
+    /// Ops claimed later than this node's clock (plus [`MAX_SKEW_MS`]):
+    /// not taken now, nor acknowledged; a peer offers them again, and they
+    /// are taken once their time has come. Claimed times bound rate limits
+    /// and waiting periods, so the future is not let in early.
+    pub ahead: usize,
 }
+
+/// How far ahead of this node's clock an op's claimed time may be.
+pub const MAX_SKEW_MS: u64 = 10 * 60 * 1000;
 
 impl IngestReport {
     fn merge(&mut self, other: IngestReport) {
@@ -64,6 +72,7 @@ impl IngestReport {
         self.released += other.released;
         self.quarantined.extend(other.quarantined);
         self.equivocations += other.equivocations;
+        self.ahead += other.ahead;
     }
 }
 
@@ -251,9 +260,15 @@ impl<S: Store> Node<S> {
             _ => self.verify_signatures(&decoded),
         };
         let before = decoded.len();
-        let mut candidates: Vec<Candidate> = decoded
+        let latest = self.env.now_ms().saturating_add(MAX_SKEW_MS);
+        let (ahead, decoded): (Vec<_>, Vec<_>) = decoded
             .into_iter()
             .zip(signatures)
+            .partition(|(op, _)| op.op.data.ts > latest && !known.contains(&op.id));
+        chunk.report.ahead += ahead.len();
+        let before = before - ahead.len();
+        let mut candidates: Vec<Candidate> = decoded
+            .into_iter()
             .filter(|(op, _)| !known.contains(&op.id))
             .map(|(op, signature)| Candidate {
                 op,

@@ -1,5 +1,6 @@
 //! What the node's native tests share: a node on a memory store at a fixed
 //! time, and a space's blocks as another node would receive them.
+#![allow(dead_code)]
 
 use hearth_core::{Keypair, SpaceId};
 use hearth_node::{FixedEnv, Node};
