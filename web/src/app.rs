@@ -44,7 +44,7 @@ pub(crate) enum Screen {
 
 /// A space as the home screen lists it: plain data, no node handles.
 #[derive(Debug, Clone, PartialEq)]
-struct SpaceRow {
+pub(crate) struct SpaceRow {
     id: SpaceId,
     name: String,
     members: usize,
@@ -91,7 +91,7 @@ pub(crate) struct SpaceDetail {
 pub(crate) struct Ui {
     pub(crate) screen: RwSignal<Screen>,
     did: RwSignal<Option<String>>,
-    spaces: RwSignal<Vec<SpaceRow>>,
+    pub(crate) spaces: RwSignal<Vec<SpaceRow>>,
     pub(crate) detail: RwSignal<SpaceDetail>,
     pub(crate) error: RwSignal<Option<String>>,
     storage: RwSignal<String>,
@@ -282,7 +282,8 @@ async fn redraw(ui: Ui) {
 pub(crate) async fn refresh_home(ui: Ui) {
     let Some(node) = node() else { return };
     let mut rows = Vec::new();
-    let me = node.identity().map(|k| k.did());
+    let me = crate::devices::me(&node);
+    ui.did.set(me.map(|d| d.to_string()));
     let now = hearth_node::Env::now_ms(&SystemEnv);
     for view in node.spaces() {
         let complete = node
@@ -328,11 +329,11 @@ pub(crate) async fn refresh_space(ui: Ui, id: SpaceId) {
         .rev()
         .map(|(stored, op)| OpRow {
             id: stored.meta.id.to_string(),
-            author: stored.meta.author.fmt_short(),
+            author: view.member_of(&stored.meta.author).fmt_short(),
             what: describe(&op),
         })
         .collect();
-    let me = node.identity().map(|k| k.did());
+    let me = crate::devices::me(&node);
     let now = hearth_node::Env::now_ms(&SystemEnv);
     ui.detail.set(SpaceDetail {
         name: view.name().to_owned(),
@@ -351,6 +352,7 @@ fn describe(op: &Op) -> String {
         Body::RemoveMember { member } => format!("removed {}", member.fmt_short()),
         Body::Note { text } => text.clone(),
         Body::Chapter(ChapterOp::Join { .. }) => "joined".to_owned(),
+        Body::Keys(events) => crate::devices::describe(events),
         other => other.kind().replace('_', " "),
     }
 }
@@ -379,6 +381,7 @@ fn Onboarding(ui: Ui) -> impl IntoView {
             <p>"Hearth runs entirely in this browser. Your identity is a key that only this device holds; nobody else can take it away or speak for you."</p>
             <button id="create-identity" on:click=create disabled=move || busy.get()>"Create my identity"</button>
         </section>
+        <crate::devices::PairThisBrowser ui=ui />
         <crate::backup::Restore ui=ui />
     }
 }
@@ -449,6 +452,7 @@ fn Home(ui: Ui) -> impl IntoView {
                 </For>
             </ul>
         </section>
+        <crate::devices::PairingCard ui=ui />
         <crate::backup::BackupPrompt ui=ui did=ui.did.get_untracked() />
         <InvitedCard ui=ui />
         <Join ui=ui />

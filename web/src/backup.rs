@@ -102,7 +102,7 @@ pub fn BackupPrompt(ui: Ui, did: Option<String>) -> impl IntoView {
 #[component]
 pub fn Settings(ui: Ui) -> impl IntoView {
     let did = node()
-        .and_then(|n| n.identity().map(|k| k.did().to_string()))
+        .and_then(|n| crate::devices::me(&n).map(|d| d.to_string()))
         .unwrap_or_default();
     view! {
         <section class="card" aria-labelledby="settings-title">
@@ -112,6 +112,7 @@ pub fn Settings(ui: Ui) -> impl IntoView {
             <button type="button" on:click=move |_| ui.screen.set(Screen::Home)>"Back to your spaces"</button>
         </section>
         <BackupCard ui=ui />
+        <crate::devices::DevicesCard ui=ui />
     }
 }
 

@@ -13,6 +13,8 @@ mod charter;
 #[cfg(target_arch = "wasm32")]
 mod credential;
 #[cfg(target_arch = "wasm32")]
+mod devices;
+#[cfg(target_arch = "wasm32")]
 mod gov;
 #[cfg(target_arch = "wasm32")]
 mod import;
