@@ -272,7 +272,8 @@ pub(crate) async fn write<T: 'static, Fut: std::future::Future<Output = T> + 'st
 /// Redraws the current screen from the node.
 async fn redraw(ui: Ui) {
     match ui.screen.get_untracked() {
-        Screen::Home => refresh_home(ui).await,
+        // Settings reads the member's log from the spaces: redraw the list.
+        Screen::Home | Screen::Settings => refresh_home(ui).await,
         Screen::Space(id) => refresh_space(ui, id).await,
         Screen::Proposal(space, pid) => crate::proposal::refresh_proposal(ui, space, pid),
         _ => {}

@@ -113,6 +113,7 @@ pub fn Settings(ui: Ui) -> impl IntoView {
         </section>
         <BackupCard ui=ui />
         <crate::devices::DevicesCard ui=ui />
+        <crate::guardians::GuardiansCard ui=ui />
     }
 }
 

@@ -153,6 +153,7 @@ pub fn DevicesCard(ui: Ui) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let state = move || {
         version.track();
+        ui.spaces.track();
         node().map(|n| rows(&n)).unwrap_or((None, vec![]))
     };
     let text = RwSignal::new(String::new());

@@ -17,6 +17,8 @@ mod devices;
 #[cfg(target_arch = "wasm32")]
 mod gov;
 #[cfg(target_arch = "wasm32")]
+mod guardians;
+#[cfg(target_arch = "wasm32")]
 mod import;
 #[cfg(target_arch = "wasm32")]
 mod keystore;
