@@ -1,7 +1,8 @@
 // A member pairs a second browser as one of their devices: the new browser
 // shows a pairing text and a code, the main browser adds it (a wrong code
 // adds nothing), the new browser fetches the member's space and writes in
-// it as the member; revoked, it can write no more.
+// it as the member; revoked, it can write no more. The main browser then
+// replaces its own key and stays the same member.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -79,5 +80,19 @@ test('a second browser paired as a device acts as the member until revoked', asy
   await laptop.getByRole('button', { name: 'Post' }).click();
   await laptop.getByRole('alert').filter({ hasText: 'has been revoked' }).waitFor();
   await laptop.screenshot({ path: join(shots, 'devices-revoked.png'), fullPage: true });
+
+  // The phone replaces its key: the same member, who writes on; the old
+  // backup holds the old key, so home asks for a new one.
+  await page.click('#open-settings');
+  await page.getByRole('button', { name: 'Replace my key' }).click();
+  await page.getByRole('heading', { name: 'Your spaces' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('heading', { name: 'Back up your identity' }).waitFor();
+  assert.equal(await page.locator('.who').getAttribute('title'), phone.did);
+  await page.getByRole('button', { name: 'Garden' }).click();
+  await page.fill('#note-text', 'with a new key');
+  await page.getByRole('button', { name: 'Post' }).click();
+  const rotated = page.locator('.ops li', { hasText: 'with a new key' });
+  await rotated.waitFor();
+  assert.equal(await rotated.locator('.author').textContent(), author);
   for (const errs of [phone.errors, errors]) assert.deepEqual(errs, []);
 });

@@ -454,7 +454,7 @@ fn Home(ui: Ui) -> impl IntoView {
             </ul>
         </section>
         <crate::devices::PairingCard ui=ui />
-        <crate::backup::BackupPrompt ui=ui did=ui.did.get_untracked() />
+        <crate::backup::BackupPrompt ui=ui />
         <InvitedCard ui=ui />
         <Join ui=ui />
         <ScanCard ui=ui />

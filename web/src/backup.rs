@@ -83,10 +83,12 @@ fn seal_backup(passphrase: &str) -> Result<Made, String> {
     })
 }
 
-/// On the home screen until this identity has a backup: a nudge to make one.
+/// On the home screen until this browser's key has a backup (a new one
+/// after the key changes): a nudge to make one.
 #[component]
-pub fn BackupPrompt(ui: Ui, did: Option<String>) -> impl IntoView {
-    let needed = did.as_deref().is_some_and(|d| !backed_up(d));
+pub fn BackupPrompt(ui: Ui) -> impl IntoView {
+    let key = node().and_then(|n| n.identity().map(|k| k.did().to_string()));
+    let needed = key.as_deref().is_some_and(|d| !backed_up(d));
     view! {
         <Show when=move || needed>
             <section class="card notice" aria-labelledby="backup-prompt">

@@ -198,6 +198,39 @@ pub fn DevicesCard(ui: Ui) -> impl IntoView {
             }
         });
     };
+    let rotate = move |_| {
+        spawn_local(async move {
+            let Some(old) =
+                node().and_then(|n| n.identity().map(|k| Keypair::from_seed(&k.seed())))
+            else {
+                return;
+            };
+            let mut seed = [0u8; 32];
+            SystemEnv.random_bytes(&mut seed);
+            let new = Keypair::from_seed(&seed);
+            // The new key is kept first, so a rotation cut short never
+            // loses it; if nothing takes the rotation, the old one returns.
+            if let Err(e) = crate::keystore::save(&new).await {
+                return ui.error.set(Some(format!("The key was not replaced: {e}")));
+            }
+            let next = Keypair::from_seed(&seed);
+            let done = write(ui, move |node| async move { node.rotate(&next).await }).await;
+            match done {
+                Some(Ok(_)) => {
+                    ui.error.set(None);
+                    // This browser now signs with the new key; the old backup
+                    // holds the old one, so the nudge to back up returns.
+                    open_node(ui, Some(new)).await;
+                }
+                other => {
+                    let _ = crate::keystore::save(&old).await;
+                    if let Some(Err(e)) = other {
+                        ui.error.set(Some(format!("The key was not replaced: {e}")));
+                    }
+                }
+            }
+        });
+    };
     view! {
         <section class="card" aria-labelledby="devices-title">
             <h2 id="devices-title">"Your devices"</h2>
@@ -216,6 +249,8 @@ pub fn DevicesCard(ui: Ui) -> impl IntoView {
                 </For>
             </ul>
             <Show when=move || state().0 == Some(KeyRole::Main)>
+                <p>"Think your key was seen by someone else? Replace it: your identity stays the same, and the old key can no longer act for you."</p>
+                <button type="button" id="rotate-key" on:click=rotate>"Replace my key"</button>
                 <form on:submit=add aria-label="Add a device">
                     <h3>"Add a device"</h3>
                     <label for="add-device-text">"The pairing text the new device shows"</label>
