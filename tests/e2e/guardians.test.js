@@ -36,6 +36,7 @@ test('guardians approve a recovery that the current key can cancel', async (t) =
   // Ann names both, two needed, an hour's wait.
   await ann.page.click('#open-settings');
   const boxes = ann.page.locator('fieldset input[type=checkbox]');
+  await boxes.nth(1).waitFor();
   assert.equal(await boxes.count(), 2);
   for (let i = 0; i < 2; i++) await boxes.nth(i).check();
   await ann.page.fill('#guardian-threshold', '2');
@@ -77,7 +78,7 @@ test('guardians approve a recovery that the current key can cancel', async (t) =
   // Submitted, it waits an hour.
   await fresh.page.fill('#recover-approvals', approvals.join('\n'));
   await fresh.page.getByRole('button', { name: 'Submit recovery' }).click();
-  await fresh.page.locator('.recover-status', { hasText: 'this browser acts as you from' }).waitFor({ timeout: 30_000 });
+  await fresh.page.locator('.recover-status', { hasText: 'this browser acts as you 1 h after' }).waitFor({ timeout: 30_000 });
 
   // Ann still has her key: she sees the recovery waiting and cancels it.
   await ann.page.getByRole('button', { name: 'Back to your spaces' }).click();

@@ -181,6 +181,7 @@ async fn boot(ui: Ui) {
         }
     };
     open_node(ui, identity).await;
+    crate::devices::resume_rotation(ui).await;
 }
 
 /// Asks the browser to keep this origin's data (no eviction under pressure).

@@ -101,7 +101,7 @@ pub fn PairingCard(ui: Ui) -> impl IntoView {
                 <div class="qr" inner_html=move || pairing().map(|p| qr_svg(&p.to_text(), "QR code to pair this browser")).unwrap_or_default()></div>
                 <label for="pairing-text">"Pairing text"</label>
                 <textarea id="pairing-text" readonly rows="3" prop:value=move || pairing().map(|p| p.to_text()).unwrap_or_default()></textarea>
-                <p>"Then fetch one of your spaces below by its id: once it arrives, this browser acts as you."</p>
+                <p>"Then fetch one of your spaces below by its id, and wait: once your main device's addition arrives, this card goes away and this browser acts as you. Write nothing before then."</p>
             </section>
         </Show>
     }
@@ -120,6 +120,43 @@ pub(crate) fn describe(events: &[hearth_core::keys::SignedEvent]) -> String {
         KeyChange::SetGuardians { .. } => "named guardians".into(),
         KeyChange::Recover { .. } => "asked their guardians to recover them".into(),
         KeyChange::CancelRecovery => "cancelled a recovery".into(),
+    }
+}
+
+/// Makes `new` this browser's key once a rotation to it is published, and
+/// reopens the node with it (the old backup holds the old key, so the
+/// nudge to back up returns).
+async fn install(ui: Ui, new: Keypair, failed: &[(hearth_core::SpaceId, String)]) {
+    if let Err(e) = crate::keystore::save(&new).await {
+        return ui.error.set(Some(format!(
+            "The new key is published but could not be saved as this browser's identity: {e}. Reload to try again."
+        )));
+    }
+    let _ = crate::keystore::unstage().await;
+    ui.error.set(
+        (!failed.is_empty())
+            .then(|| format!("{} chapter(s) did not take the new key yet.", failed.len())),
+    );
+    open_node(ui, Some(new)).await;
+}
+
+/// After the node opens: a rotation cut short (its new key kept, the tab
+/// closed before it was installed) is finished if a chapter shows the new
+/// key in force, and forgotten otherwise.
+pub(crate) async fn resume_rotation(ui: Ui) {
+    let Ok(Some(staged)) = crate::keystore::staged().await else {
+        return;
+    };
+    let Some(n) = node() else { return };
+    let key = staged.did();
+    let in_force = n
+        .spaces()
+        .iter()
+        .any(|v| v.chapter().resolve(&key).is_ok_and(|(m, _)| m != key));
+    if in_force {
+        install(ui, staged, &[]).await;
+    } else {
+        let _ = crate::keystore::unstage().await;
     }
 }
 
@@ -198,32 +235,29 @@ pub fn DevicesCard(ui: Ui) -> impl IntoView {
             }
         });
     };
+    let rotating = RwSignal::new(false);
     let rotate = move |_| {
+        if rotating.get_untracked() {
+            return;
+        }
+        rotating.set(true);
         spawn_local(async move {
-            let Some(old) =
-                node().and_then(|n| n.identity().map(|k| Keypair::from_seed(&k.seed())))
-            else {
-                return;
-            };
             let mut seed = [0u8; 32];
             SystemEnv.random_bytes(&mut seed);
             let new = Keypair::from_seed(&seed);
-            // The new key is kept first, so a rotation cut short never
-            // loses it; if nothing takes the rotation, the old one returns.
-            if let Err(e) = crate::keystore::save(&new).await {
+            // The new key is kept beside the old one first, so a rotation
+            // cut short never loses it (see `resume_rotation`).
+            if let Err(e) = crate::keystore::stage(&new).await {
+                rotating.set(false);
                 return ui.error.set(Some(format!("The key was not replaced: {e}")));
             }
             let next = Keypair::from_seed(&seed);
             let done = write(ui, move |node| async move { node.rotate(&next).await }).await;
+            rotating.set(false);
             match done {
-                Some(Ok(_)) => {
-                    ui.error.set(None);
-                    // This browser now signs with the new key; the old backup
-                    // holds the old one, so the nudge to back up returns.
-                    open_node(ui, Some(new)).await;
-                }
+                Some(Ok(published)) => install(ui, new, &published.failed).await,
                 other => {
-                    let _ = crate::keystore::save(&old).await;
+                    let _ = crate::keystore::unstage().await;
                     if let Some(Err(e)) = other {
                         ui.error.set(Some(format!("The key was not replaced: {e}")));
                     }
@@ -236,13 +270,14 @@ pub fn DevicesCard(ui: Ui) -> impl IntoView {
             <h2 id="devices-title">"Your devices"</h2>
             <p>{move || match state().0 {
                 Some(KeyRole::Device) => "This browser is one of your devices; add or revoke devices on your main device.",
-                _ => "This browser holds your main key. Devices you add act as you (except for payments, which stay with the main key).",
+                Some(KeyRole::Main) => "This browser holds your main key. Devices you add act as you (except for payments, which stay with the main key).",
+                None => "This browser's key no longer acts for your identity: it was replaced or revoked.",
             }}</p>
             <ul class="devices">
                 <For each=move || state().1 key=|d| (d.key, d.active) let:d>
                     <li>
                         <span>{d.name.clone()}" · "{if d.active { "active" } else { "revoked" }}</span>
-                        <Show when=move || d.active>
+                        <Show when=move || d.active && state().0 == Some(KeyRole::Main)>
                             <button type="button" on:click=move |_| revoke(d.key)>{format!("Revoke {}", d.name)}</button>
                         </Show>
                     </li>
@@ -250,7 +285,7 @@ pub fn DevicesCard(ui: Ui) -> impl IntoView {
             </ul>
             <Show when=move || state().0 == Some(KeyRole::Main)>
                 <p>"Think your key was seen by someone else? Replace it: your identity stays the same, and the old key can no longer act for you."</p>
-                <button type="button" id="rotate-key" on:click=rotate>"Replace my key"</button>
+                <button type="button" id="rotate-key" on:click=rotate disabled=move || rotating.get()>"Replace my key"</button>
                 <form on:submit=add aria-label="Add a device">
                     <h3>"Add a device"</h3>
                     <label for="add-device-text">"The pairing text the new device shows"</label>

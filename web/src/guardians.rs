@@ -48,13 +48,28 @@ fn summary(node: &Node<IdbStore>, req: &SignedEvent) -> Result<String, String> {
     let log = node.member_log(&member);
     let wait = log.guardians.as_ref().map_or(0, |g| g.wait_ms);
     Ok(format!(
-        "{} ({}) asks to be recovered: the key {} becomes their main key at {} (asked at {}), unless their current key cancels it before then.",
+        "{} ({}) asks to be recovered: the key {} becomes their main key {} h after their chapter has seen the request (asked at {}), unless their current key cancels it before then.",
         name(node, &member),
         member,
         key.fmt_short(),
-        iso8601(req.event.ts.saturating_add(wait)),
+        wait / HOUR_MS,
         iso8601(req.event.ts),
     ))
+}
+
+/// When a waiting recovery takes effect, in words.
+fn until(p: &hearth_core::keys::Pending) -> String {
+    format!("it takes effect {}", when(p))
+}
+
+fn when(p: &hearth_core::keys::Pending) -> String {
+    match p.effective_at() {
+        Some(t) => format!("from {}", iso8601(t)),
+        None => format!(
+            "{} h after the chapter's members have seen it",
+            p.wait_ms / HOUR_MS
+        ),
+    }
 }
 
 /// How the member's guardians stand, in words.
@@ -74,10 +89,7 @@ fn standing(node: &Node<IdbStore>, log: &KeyState) -> Vec<String> {
         }
     }
     if let Some(p) = &log.pending {
-        out.push(format!(
-            "A recovery is waiting: it takes effect at {}.",
-            iso8601(p.effective_at)
-        ));
+        out.push(format!("A recovery is waiting: {}.", until(p)));
     }
     out
 }
@@ -106,9 +118,15 @@ pub fn GuardiansCard(ui: Ui) -> impl IntoView {
             .filter(|(d, _)| Some(*d) != mine)
             .collect::<Vec<_>>()
     };
-    let chosen = RwSignal::new(Vec::<Did>::new());
-    let threshold = RwSignal::new("2".to_string());
-    let hours = RwSignal::new("72".to_string());
+    // Starts from the guardians named now, so saving again keeps them.
+    let named: Vec<Did> = me()
+        .and_then(|(_, _, log)| log.guardians)
+        .map(|g| g.guardians.into_iter().collect())
+        .unwrap_or_default();
+    let chosen = RwSignal::new(named);
+    let current = me().and_then(|(_, _, log)| log.guardians);
+    let threshold = RwSignal::new(current.as_ref().map_or(2, |g| g.threshold).to_string());
+    let hours = RwSignal::new(current.map_or(72, |g| g.wait_ms / HOUR_MS).to_string());
     let note = RwSignal::new(None::<String>);
     let publish = move |change: KeyChange, done: &'static str| {
         spawn_local(async move {
@@ -157,7 +175,7 @@ pub fn GuardiansCard(ui: Ui) -> impl IntoView {
                         <legend>"Your guardians"</legend>
                         <For each=choices key=|c| c.0 let:c>
                             <label class="check">
-                                <input type="checkbox" on:change=move |ev| {
+                                <input type="checkbox" prop:checked=move || chosen.get().contains(&c.0) on:change=move |ev| {
                                     let on = event_target_checked(&ev);
                                     chosen.update(|v| {
                                         v.retain(|d| *d != c.0);
@@ -291,10 +309,9 @@ fn RecoverCard(ui: Ui) -> impl IntoView {
                     let who = member.get_untracked().trim().parse::<Did>().ok();
                     let until = n.zip(who).and_then(|(n, w)| n.member_log(&w).pending);
                     status.set(Some(match until {
-                        Some(p) => format!(
-                            "Recovery submitted: this browser acts as you from {}.",
-                            iso8601(p.effective_at)
-                        ),
+                        Some(p) => {
+                            format!("Recovery submitted: this browser acts as you {}.", when(&p))
+                        }
                         None => "Recovery submitted.".into(),
                     }));
                 }

@@ -16,6 +16,8 @@ use zeroize::Zeroizing;
 const DB: &str = "hearth-keys";
 const STORE: &str = "keys";
 const RECORD: &str = "identity";
+/// A key a rotation is about to install, kept until it is in force.
+const NEXT: &str = "next";
 
 /// Why the key could not be loaded or saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +53,45 @@ async fn open() -> Result<Database, KeyError> {
 
 /// The identity saved in this browser, if any.
 pub async fn load() -> Result<Option<Keypair>, KeyError> {
+    load_slot(RECORD).await
+}
+
+/// Saves `keypair` as this browser's identity, sealed under a new
+/// non-extractable key.
+pub async fn save(keypair: &Keypair) -> Result<(), KeyError> {
+    save_slot(RECORD, keypair).await
+}
+
+/// Keeps the key a rotation is about to install, beside the identity.
+pub async fn stage(keypair: &Keypair) -> Result<(), KeyError> {
+    save_slot(NEXT, keypair).await
+}
+
+/// The key a rotation was about to install, if one was cut short.
+pub async fn staged() -> Result<Option<Keypair>, KeyError> {
+    load_slot(NEXT).await
+}
+
+/// Forgets the staged key (the rotation is done, or did not happen).
+pub async fn unstage() -> Result<(), KeyError> {
+    let db = open().await?;
+    let tx = db
+        .transaction(STORE)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .map_err(err)?;
+    let store = tx.object_store(STORE).map_err(err)?;
+    store.delete(NEXT).primitive().map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    Ok(())
+}
+
+async fn load_slot(slot: &str) -> Result<Option<Keypair>, KeyError> {
     let db = open().await?;
     let tx = db.transaction(STORE).build().map_err(err)?;
     let store = tx.object_store(STORE).map_err(err)?;
     let record: Option<JsValue> = store
-        .get::<JsValue, _, _>(RECORD)
+        .get::<JsValue, _, _>(slot)
         .primitive()
         .map_err(err)?
         .await
@@ -87,9 +123,7 @@ pub async fn load() -> Result<Option<Keypair>, KeyError> {
     Ok(Some(Keypair::from_seed(seed)))
 }
 
-/// Saves `keypair` as this browser's identity, sealed under a new
-/// non-extractable key.
-pub async fn save(keypair: &Keypair) -> Result<(), KeyError> {
+async fn save_slot(slot: &str, keypair: &Keypair) -> Result<(), KeyError> {
     let subtle = subtle()?;
     let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
     let algorithm = AesKeyGenParams::new("AES-GCM", 256);
@@ -121,7 +155,7 @@ pub async fn save(keypair: &Keypair) -> Result<(), KeyError> {
     let store = tx.object_store(STORE).map_err(err)?;
     store
         .put(JsValue::from(record))
-        .with_key(RECORD)
+        .with_key(slot)
         .primitive()
         .map_err(err)?;
     tx.commit().await.map_err(err)?;

@@ -213,11 +213,18 @@ pub fn guardians(node: &Node<RedbStore>, cmd: GuardianCommand) -> Result<()> {
                 }
             }
             if let Some(p) = &log.pending {
-                println!(
-                    "recovery waiting: {} from {}",
-                    p.key,
-                    hearth_core::gov::receipt::iso8601(p.effective_at)
-                );
+                match p.effective_at() {
+                    Some(t) => println!(
+                        "recovery waiting: {} from {}",
+                        p.key,
+                        hearth_core::gov::receipt::iso8601(t)
+                    ),
+                    None => println!(
+                        "recovery waiting: {} ({} h after another member's op shows the chapter has it)",
+                        p.key,
+                        p.wait_ms / 3_600_000
+                    ),
+                }
             }
         }
     }
@@ -246,8 +253,8 @@ pub fn recover(node: &Node<RedbStore>, cmd: RecoverCommand) -> Result<()> {
             let iso = hearth_core::gov::receipt::iso8601;
             let signed_by_key = req.sigs.iter().any(|s| s.key == *key);
             eprintln!(
-                "You are approving that {member} ({name}) be recovered: the key {key} becomes their main key at {} (asked at {}, event {} of their log), unless their current key cancels it before.{}",
-                iso(req.event.ts.saturating_add(wait)),
+                "You are approving that {member} ({name}) be recovered: the key {key} becomes their main key {} h after their chapter has seen the request (asked at {}, event {} of their log), unless their current key cancels it before.{}",
+                wait / 3_600_000,
                 iso(req.event.ts),
                 req.event.seq,
                 if signed_by_key {

@@ -172,7 +172,10 @@ fn a_rotated_member_keeps_their_did_and_guardians_recover_them() {
     assert!(waiting.contains("recovery waiting"), "{waiting}");
     // Until the waiting period has passed, the new key does not act.
     let early = stderr_of(&phone, &["op", "note", &g.id, "too soon"]);
-    assert!(early.contains("takes effect at"), "{early}");
+    assert!(
+        early.contains("takes effect once the chapter has seen it"),
+        "{early}"
+    );
     // Ann still holds her key after all, and cancels.
     common::carry(g.tmp.path(), &phone, &ann_dir, &g.id);
     ok(&ann_dir, &["id", "recover", "cancel"]);

@@ -15,8 +15,9 @@
 //! - **RevokeDevice**, **SetGuardians**, **CancelRecovery**: the main key.
 //! - **Recover**: at least the threshold of the member's guardians, and the
 //!   new key. The new key becomes the main key once the waiting period has
-//!   passed (by the claimed time of the ops it signs); until then the main
-//!   key can cancel it.
+//!   passed, counted from when another member's op first shows the chapter
+//!   has the request, to another member's op claimed after it ends (see
+//!   [`KeyState::witness`]); until then the main key can cancel it.
 //!
 //! The log is replicated as governing ops ([`crate::op::Body::Keys`]) in
 //! every chapter the member acts in, so every op is attributed as of its
@@ -283,10 +284,13 @@ pub enum KeyError {
     #[error("a recovery is already waiting")]
     RecoveryPending,
     /// The key is a recovery's, which has not taken effect yet.
-    #[error("the recovery installing this key takes effect at {until}")]
+    #[error("the recovery installing this key {}", match until {
+        Some(t) => format!("takes effect at {}", crate::gov::receipt::iso8601(*t)),
+        None => "takes effect once the chapter has seen it and its waiting period has passed".into(),
+    })]
     RecoveryWaiting {
-        /// From when it acts.
-        until: u64,
+        /// From when it acts, once its wait has started.
+        until: Option<u64>,
     },
     /// No recovery is waiting.
     #[error("no recovery is waiting")]

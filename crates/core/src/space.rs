@@ -195,8 +195,8 @@ impl SpaceView {
         let key = author;
         let author = &match rules.chapter() {
             Some(c) => {
-                let who = attribute(c, key, at, body)?;
-                if !matches!(body, Body::Keys(_)) {
+                let who = attribute(c, key, body)?;
+                if !protective(body) {
                     rate_count(c, self.rates.get(key).copied(), &who, at)?;
                 }
                 who
@@ -249,17 +249,17 @@ impl SpaceView {
         let named: Vec<OpId> = d.deps.iter().copied().chain(d.prev).collect();
         // Who the op is by: the member its key acts for, as of its context.
         let who = self.history.with_rules(&before, |r| match r.chapter() {
-            Some(c) => attribute(c, &d.author, d.ts, &d.body),
+            Some(c) => attribute(c, &d.author, &d.body),
             None => Ok(d.author),
         })?;
         let author = *who.as_ref().unwrap_or(&d.author);
         // Counted per signing key (each key's log arrives in order, so
-        // every node counts the same), at the member's class; key events
-        // are not counted, so a member can always revoke a device.
+        // every node counts the same), at the member's class; revoking a
+        // device or cancelling a recovery is never held back.
         let tat = self.rates.get(&d.author).copied();
         let rate = match &who {
             Err(refused) => Err(refused.clone()),
-            Ok(_) if matches!(d.body, Body::Keys(_)) => Ok(None),
+            Ok(_) if protective(&d.body) => Ok(None),
             Ok(_) => self.history.with_rules(&before, |r| match r.chapter() {
                 Some(c) => rate_count(c, tat, &author, d.ts),
                 None => Ok(None),
@@ -404,12 +404,22 @@ fn check_book(
     }
 }
 
-/// Who an op signed by `key` at `at` saying `body` is by, in chapter `c`:
+/// Who an op signed by `key` saying `body` is by, in chapter `c`:
 /// the member the key acts for; a device may not make ledger ops.
+/// Key events that only take power away (revoking a device, cancelling a
+/// recovery), which no rate limit holds back.
+fn protective(body: &Body) -> bool {
+    use crate::keys::KeyChange;
+    matches!(body, Body::Keys(events) if events.iter().all(|e| matches!(
+        e.event.change,
+        KeyChange::RevokeDevice { .. } | KeyChange::CancelRecovery
+    )))
+}
+
 /// Ledger ops wait while a recovery of the member does: the old key and the
 /// new one must not both spend.
-fn attribute(c: &Chapter, key: &Did, at: u64, body: &Body) -> Result<Did, Refusal> {
-    let (who, role) = c.resolve(key, at)?;
+fn attribute(c: &Chapter, key: &Did, body: &Body) -> Result<Did, Refusal> {
+    let (who, role) = c.resolve(key)?;
     if matches!(body, Body::Ledger(_)) {
         if role == KeyRole::Device {
             return Err(Refusal::Key(KeyError::DeviceCannotPay));

@@ -70,16 +70,27 @@ impl<S: Store> Node<S> {
 
     /// The member this node's key acts for now, as what, and their log
     /// (the key itself, as its own main key, where no chapter says more).
+    /// Fails when the chapters here say the key was replaced or revoked.
     pub fn whoami(&self) -> Result<(Did, KeyRole, KeyState), NodeError> {
         let key = self.key()?.did();
-        let now = self.env.now_ms();
-        let found = self
-            .spaces()
-            .iter()
-            .filter_map(|v| v.chapter().resolve(&key, now).ok())
-            .map(|(member, role)| (member, role, self.member_log(&member)))
-            .max_by_key(|(_, _, log)| log.seq());
-        Ok(found.unwrap_or((key, KeyRole::Main, KeyState::inception(key))))
+        let views = self.spaces();
+        let mut refused = None;
+        let mut found: Option<(Did, KeyRole)> = None;
+        for v in &views {
+            match v.chapter().resolve(&key) {
+                Ok(r) if found.is_none_or(|(m, _)| m == key) => found = Some(r),
+                Ok(_) => {}
+                Err(hearth_core::chapter::Refusal::Key(e)) => refused = Some(e),
+                Err(_) => {}
+            }
+        }
+        match (found, refused) {
+            (Some((member, role)), _) if member != key => {
+                Ok((member, role, self.member_log(&member)))
+            }
+            (_, Some(e)) => Err(IdentityError::Key(e).into()),
+            _ => Ok((key, KeyRole::Main, self.member_log(&key))),
+        }
     }
 
     /// The next event of `log`, now (never before its last event).
@@ -104,13 +115,22 @@ impl<S: Store> Node<S> {
         log: &KeyState,
         events: &[SignedEvent],
     ) -> Result<Published, NodeError> {
+        let views = self.spaces();
+        // Guardians sign with whichever key acts for them.
+        let guardian_of = |k: &Did| {
+            views
+                .iter()
+                .find_map(|v| v.chapter().resolve(k).ok())
+                .map(|(m, _)| m)
+        };
         let mut check = log.clone();
         for e in events {
-            check.apply(e).map_err(IdentityError::Key)?;
+            check
+                .apply_with(e, &guardian_of)
+                .map_err(IdentityError::Key)?;
         }
         let member = log.member;
-        let spaces: Vec<(SpaceId, usize)> = self
-            .spaces()
+        let spaces: Vec<(SpaceId, usize)> = views
             .iter()
             .filter(|v| {
                 let c = v.chapter();
@@ -231,7 +251,9 @@ impl<S: Store> Node<S> {
             .guardians
             .as_ref()
             .ok_or(IdentityError::NoGuardians(member))?;
-        if !guards.guardians.contains(&me.did()) {
+        // A guardian approves with whichever of their keys this node holds.
+        let (guardian, _, _) = self.whoami()?;
+        if !guards.guardians.contains(&guardian) {
             return Err(IdentityError::NotGuardian(member).into());
         }
         let mut approved = request.clone();

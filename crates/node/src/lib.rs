@@ -62,6 +62,15 @@ pub enum NodeError {
     /// An accepted op's space has no view: the store is damaged.
     #[error("no view for space {0}; the store is damaged")]
     MissingView(SpaceId),
+    /// This node's clock is behind what it wrote before (or what it
+    /// follows): an op now would be claimed too far ahead of it to be taken.
+    #[error("this device's clock ({now}) is behind its last op ({ts}): set the clock right")]
+    ClockBehind {
+        /// The time the op would claim.
+        ts: u64,
+        /// This node's clock.
+        now: u64,
+    },
     /// An identity-log step that needs something this node lacks (the
     /// main key, a chapter that knows the member, a guardian's standing).
     #[error("{0}")]
@@ -439,7 +448,11 @@ impl<S: Store> Node<S> {
         deps.extend(needed.iter().filter(|id| Some(**id) != prev));
         deps.sort();
         deps.dedup();
-        let ts = ts.max(self.env.now_ms());
+        let now = self.env.now_ms();
+        let ts = ts.max(now);
+        if ts > now.saturating_add(MAX_SKEW_MS) {
+            return Err(NodeError::ClockBehind { ts, now });
+        }
         let named: Vec<OpId> = deps.iter().copied().chain(prev).collect();
         view.check_body(&me.did(), ts, &named, &body)?;
         let data = OpData {

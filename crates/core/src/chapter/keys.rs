@@ -39,28 +39,36 @@ fn fold(c: &Chapter, events: &[SignedEvent]) -> Result<KeyState, Refusal> {
                 return Err(Refusal::Key(KeyError::KeyInUse(*key)));
             }
         }
-        // A guardian signs with whichever key acts for them at the event.
-        let guardian_of = |k: &Did| c.resolve(k, e.event.ts).ok().map(|(m, _)| m);
+        // A guardian signs with whichever key acts for them.
+        let guardian_of = |k: &Did| c.resolve(k).ok().map(|(m, _)| m);
         state.apply_with(e, &guardian_of).map_err(Refusal::Key)?;
     }
     Ok(state)
 }
 
-/// Puts in force every waiting recovery whose waiting period a governing
-/// op claimed at `at` shows has passed: from then on a late cancel by the
-/// old key no longer applies (the chapter has seen the time go by).
-pub(super) fn settle(c: &mut Chapter, at: u64) {
-    let due: Vec<Did> = c
+/// Tells every waiting recovery of a member other than `author` about a
+/// governing op by `author` claimed at `at` (see
+/// [`crate::keys::KeyState::witness`]).
+pub(super) fn witness(c: &mut Chapter, author: &Did, at: u64) {
+    let waiting: Vec<Did> = c
         .identities
         .iter()
-        .filter(|(_, s)| s.pending.as_ref().is_some_and(|p| at >= p.effective_at))
+        .filter(|(m, s)| *m != author && s.pending.is_some())
         .map(|(m, _)| *m)
         .collect();
-    for member in due {
+    for member in waiting {
         if let Some(s) = c.identities.get_mut(&member) {
-            s.settle(at);
+            s.witness(at);
         }
     }
+}
+
+/// Whether a governing op by `author` would tell a waiting recovery
+/// anything.
+pub(super) fn witnesses(c: &Chapter, author: &Did) -> bool {
+    c.identities
+        .iter()
+        .any(|(m, s)| m != author && s.pending.is_some())
 }
 
 /// Checks a [`crate::op::Body::Keys`] op.
@@ -80,14 +88,14 @@ pub(super) fn apply(c: &mut Chapter, events: &[SignedEvent]) {
 }
 
 impl Chapter {
-    /// Who an op signed by `key` at `at` is by, and as what: the member
+    /// Who an op signed by `key` is by, and as what: the member
     /// whose main key or active device it is, or the key itself when it is
     /// nobody else's. Refused when it was a member's key and no longer is.
-    pub fn resolve(&self, key: &Did, at: u64) -> Result<(Did, KeyRole), Refusal> {
+    pub fn resolve(&self, key: &Did) -> Result<(Did, KeyRole), Refusal> {
         let member = self.key_owner.get(key).unwrap_or(key);
         match self.identities.get(member) {
             Some(state) => state
-                .role(key, at)
+                .role(key)
                 .map(|role| (*member, role))
                 .map_err(Refusal::Key),
             None => Ok((*key, KeyRole::Main)),

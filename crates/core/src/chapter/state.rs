@@ -450,10 +450,21 @@ impl Rules for ChapterState {
                 Some(_) => Err(Refusal::GenesisAgain),
             };
         }
-        let c = self.founded()?;
-        if r.space != c.id {
+        let founded = self.founded()?;
+        if r.space != founded.id {
             return Err(Refusal::WrongSpace);
         }
+        // What the op tells a waiting recovery holds before its own check,
+        // as its effect will see it (rare: only while a recovery waits).
+        let witnessed;
+        let c = if super::keys::witnesses(founded, &r.author) {
+            let mut w = founded.clone();
+            super::keys::witness(&mut w, &r.author, r.ts);
+            witnessed = w;
+            &witnessed
+        } else {
+            founded
+        };
         match &r.body {
             Body::AddMember { member } => {
                 c.require(&r.author, r.ts, Permission::ManageMembership)?;
@@ -482,7 +493,7 @@ impl Rules for ChapterState {
             return;
         }
         let Some(c) = self.0.as_mut() else { return };
-        super::keys::settle(c, r.ts);
+        super::keys::witness(c, &r.author, r.ts);
         match &r.body {
             Body::AddMember { member } => {
                 let tier = c.charter().admission.entry_tier;

@@ -32,17 +32,29 @@ pub struct Guardians {
     pub wait_ms: u64,
 }
 
-/// A recovery that waits to take effect.
+/// A recovery that waits to take effect. Its waiting period runs from
+/// when someone else's op first shows the chapter has it (times claimed by
+/// the recovering side do not count), so neither a slow approval nor a
+/// backdated request shortens it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// The new main key.
     pub key: Did,
     /// When it was asked for (the event's claimed time).
     pub requested_at: u64,
-    /// From when the new key is the main key.
-    pub effective_at: u64,
+    /// How long it waits.
+    pub wait_ms: u64,
+    /// When another member's op first showed it had been seen.
+    pub seen_at: Option<u64>,
     /// The guardians who signed it.
     pub approvals: BTreeSet<Did>,
+}
+
+impl Pending {
+    /// From when the new key is the main key, once the wait has started.
+    pub fn effective_at(&self) -> Option<u64> {
+        self.seen_at.map(|s| s.saturating_add(self.wait_ms))
+    }
 }
 
 /// How a key acts for a member.
@@ -101,15 +113,6 @@ impl KeyState {
         self.events.last().map_or(0, |e| e.event.ts)
     }
 
-    /// The main key at `at`: a waiting recovery's key once its waiting
-    /// period has passed.
-    pub fn main_at(&self, at: u64) -> Did {
-        match &self.pending {
-            Some(p) if at >= p.effective_at => p.key,
-            _ => self.main,
-        }
-    }
-
     /// Every key this member has used or named, retired and revoked ones
     /// too (no other member may take them).
     pub fn keys(&self) -> impl Iterator<Item = &Did> {
@@ -120,10 +123,9 @@ impl KeyState {
             .chain(self.pending.iter().map(|p| &p.key))
     }
 
-    /// How `key` acts for the member at `at`, or why it may not.
-    pub fn role(&self, key: &Did, at: u64) -> Result<KeyRole, KeyError> {
-        let main = self.main_at(at);
-        if *key == main {
+    /// How `key` acts for the member, or why it may not.
+    pub fn role(&self, key: &Did) -> Result<KeyRole, KeyError> {
+        if *key == self.main {
             return Ok(KeyRole::Main);
         }
         if let Some(d) = self.devices.get(key) {
@@ -137,7 +139,7 @@ impl KeyState {
         }
         if let Some(p) = self.pending.as_ref().filter(|p| p.key == *key) {
             return Err(KeyError::RecoveryWaiting {
-                until: p.effective_at,
+                until: p.effective_at(),
             });
         }
         if self.retired.contains(key) || *key == self.main || *key == self.member {
@@ -172,18 +174,28 @@ impl KeyState {
         Ok(())
     }
 
-    /// Puts a waiting recovery in force if `at` is past its waiting period:
-    /// the new key becomes the main key, the old one is retired, and every
-    /// device is revoked (whoever held the old key may have added them).
-    /// Whether anything changed.
-    pub fn settle(&mut self, at: u64) -> bool {
-        let Some(p) = self.pending.take_if(|p| at >= p.effective_at) else {
+    /// What a governing op by someone other than the recovering member,
+    /// claimed at `at`, tells a waiting recovery: the first starts its
+    /// wait; one at or after the wait's end puts it in force (the new key
+    /// becomes the main key, the old one is retired, and every device is
+    /// revoked, as whoever held the old key may have added them). Whether
+    /// the recovery took effect.
+    pub fn witness(&mut self, at: u64) -> bool {
+        let Some(p) = self.pending.as_mut() else {
             return false;
         };
+        let Some(seen) = p.seen_at else {
+            p.seen_at = Some(at);
+            return false;
+        };
+        if at < seen.saturating_add(p.wait_ms) {
+            return false;
+        }
+        let p = self.pending.take().expect("waiting");
         self.retired.insert(self.main);
         self.main = p.key;
         for d in self.devices.values_mut() {
-            d.revoked_at.get_or_insert(p.effective_at);
+            d.revoked_at.get_or_insert(at);
         }
         true
     }
@@ -216,9 +228,6 @@ impl KeyState {
             });
         }
         let signers = verified_signers(e)?;
-        // A recovery whose waiting period has passed by this event is in
-        // force from here on.
-        self.settle(ev.ts);
         let needs = |k: &Did| {
             if signers.contains(k) {
                 Ok(())
@@ -319,7 +328,8 @@ impl KeyState {
                 self.pending = Some(Pending {
                     key: *key,
                     requested_at: ev.ts,
-                    effective_at: ev.ts.saturating_add(g.wait_ms),
+                    wait_ms: g.wait_ms,
+                    seen_at: None,
                     approvals,
                 });
             }
