@@ -74,6 +74,11 @@ pub async fn staged() -> Result<Option<Keypair>, KeyError> {
 
 /// Forgets the staged key (the rotation is done, or did not happen).
 pub async fn unstage() -> Result<(), KeyError> {
+    write_slot(NEXT, None).await
+}
+
+/// Writes `record` in `slot` (with `None`, deletes it), in one transaction.
+async fn write_slot(slot: &str, record: Option<JsValue>) -> Result<(), KeyError> {
     let db = open().await?;
     let tx = db
         .transaction(STORE)
@@ -81,7 +86,14 @@ pub async fn unstage() -> Result<(), KeyError> {
         .build()
         .map_err(err)?;
     let store = tx.object_store(STORE).map_err(err)?;
-    store.delete(NEXT).primitive().map_err(err)?;
+    match record {
+        Some(r) => {
+            store.put(r).with_key(slot).primitive().map_err(err)?;
+        }
+        None => {
+            store.delete(slot).primitive().map_err(err)?;
+        }
+    }
     tx.commit().await.map_err(err)?;
     Ok(())
 }
@@ -146,18 +158,5 @@ async fn save_slot(slot: &str, keypair: &Keypair) -> Result<(), KeyError> {
     Reflect::set(&record, &"key".into(), &key).map_err(err)?;
     Reflect::set(&record, &"iv".into(), &iv).map_err(err)?;
     Reflect::set(&record, &"sealed".into(), &sealed).map_err(err)?;
-    let db = open().await?;
-    let tx = db
-        .transaction(STORE)
-        .with_mode(TransactionMode::Readwrite)
-        .build()
-        .map_err(err)?;
-    let store = tx.object_store(STORE).map_err(err)?;
-    store
-        .put(JsValue::from(record))
-        .with_key(slot)
-        .primitive()
-        .map_err(err)?;
-    tx.commit().await.map_err(err)?;
-    Ok(())
+    write_slot(slot, Some(JsValue::from(record))).await
 }
