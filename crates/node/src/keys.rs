@@ -7,6 +7,7 @@ use hearth_core::keys::{
     KeyChange, KeyError, KeyEvent, KeyRole, KeyState, Pairing, SignedEvent, TextError,
 };
 use hearth_core::op::Body;
+use hearth_core::space::SpaceView;
 use hearth_core::{Did, Keypair, SpaceId};
 use hearth_store::Store;
 
@@ -54,6 +55,15 @@ pub struct Published {
     pub failed: Vec<(SpaceId, String)>,
 }
 
+/// `member`'s log, as the view with the most of it has it.
+fn log_in(views: &[SpaceView], member: &Did) -> KeyState {
+    views
+        .iter()
+        .filter_map(|v| v.chapter().identities.get(member).cloned())
+        .max_by_key(KeyState::seq)
+        .unwrap_or_else(|| KeyState::inception(*member))
+}
+
 impl<S: Store> Node<S> {
     fn key(&self) -> Result<&Keypair, NodeError> {
         self.identity.as_ref().ok_or(NodeError::NoIdentity)
@@ -61,11 +71,7 @@ impl<S: Store> Node<S> {
 
     /// `member`'s log, as the held chapter with the most of it has it.
     pub fn member_log(&self, member: &Did) -> KeyState {
-        self.spaces()
-            .iter()
-            .filter_map(|v| v.chapter().identities.get(member).cloned())
-            .max_by_key(KeyState::seq)
-            .unwrap_or_else(|| KeyState::inception(*member))
+        log_in(&self.spaces(), member)
     }
 
     /// The member this node's key acts for now, as what, and their log
@@ -86,10 +92,10 @@ impl<S: Store> Node<S> {
         }
         match (found, refused) {
             (Some((member, role)), _) if member != key => {
-                Ok((member, role, self.member_log(&member)))
+                Ok((member, role, log_in(&views, &member)))
             }
             (_, Some(e)) => Err(IdentityError::Key(e).into()),
-            _ => Ok((key, KeyRole::Main, self.member_log(&key))),
+            _ => Ok((key, KeyRole::Main, log_in(&views, &key))),
         }
     }
 

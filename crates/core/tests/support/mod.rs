@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod gov;
+pub mod keys;
 pub mod ledger;
 
 use std::collections::BTreeMap;
