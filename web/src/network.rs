@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures::channel::mpsc::UnboundedSender;
+use futures::channel::mpsc::Sender;
 use hearth_core::SpaceId;
 use hearth_net::p2p::{Command, Multiaddr, Network, Options, Status, identity};
 use hearth_node::Node;
@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 thread_local! {
-    static COMMANDS: RefCell<Option<UnboundedSender<Command>>> = const { RefCell::new(None) };
+    static COMMANDS: RefCell<Option<Sender<Command>>> = const { RefCell::new(None) };
     /// Which `connect` is the tab's current one: the node reopens when the
     /// member creates or opens an identity, and the network of the node it
     /// replaces must stop (one peer per tab).
@@ -177,7 +177,7 @@ fn command(command: Command) -> bool {
     COMMANDS.with(|c| {
         c.borrow()
             .as_ref()
-            .is_some_and(|tx| tx.unbounded_send(command).is_ok())
+            .is_some_and(|tx| tx.clone().try_send(command).is_ok())
     })
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use hearth_core::SpaceId;
-use hearth_net::p2p::{Command, Multiaddr, Network, Options, PeerId, identity};
+use hearth_net::p2p::{Multiaddr, Network, Options, PeerId, identity};
 use hearth_node::Node;
 use hearth_store::RedbStore;
 
@@ -53,14 +53,10 @@ pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
             network.host(*space).await?;
         }
         if request.ask_hosting {
-            let commander = network.commander();
             for relay in request.peers_ids() {
                 for space in &request.spaces {
-                    commander
-                        .unbounded_send(Command::RequestHosting {
-                            relay,
-                            space: *space,
-                        })
+                    network
+                        .request_hosting(relay, *space)
                         .context("asking the relay")?;
                 }
             }

@@ -7,13 +7,19 @@
 //! - New ops are published on the space's gossipsub topic
 //!   (`hearth/space/<id>`), with signed messages, a size limit and peer
 //!   scoring.
+//! - Natively, a Kademlia DHT (`/hearth/kad/1`) tells which relays host a
+//!   space: relays announce the spaces they host, and nodes dial the
+//!   providers of the spaces they sync.
 //! - identify and ping keep peers known and connections alive; a relay
 //!   runs the circuit relay v2 server (limits raised far above the defaults
 //!   so a sync is never cut off), members its client.
 
 mod circuit;
+#[cfg_attr(target_arch = "wasm32", path = "discovery_none.rs")]
+mod discovery;
 mod run;
 mod transport;
+pub use discovery::{Kad, KadEvent};
 pub use run::{Command, Network, NetworkError, Options, Status, Traffic};
 
 pub use libp2p::multiaddr::Protocol;
@@ -24,7 +30,9 @@ use std::time::Duration;
 use hearth_core::SpaceId;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::swarm::behaviour::toggle::Toggle;
-use libp2p::{StreamProtocol, gossipsub, identify, ping, relay, request_response};
+use libp2p::{
+    StreamProtocol, connection_limits, gossipsub, identify, ping, relay, request_response,
+};
 use serde_bytes::ByteBuf;
 
 use crate::sync::MAX_MESSAGE_BYTES;
@@ -50,6 +58,9 @@ mod composed {
     /// Everything a Hearth peer speaks.
     #[derive(NetworkBehaviour)]
     pub struct Behaviour {
+        /// How many connections it takes (first, so it refuses before the
+        /// others set anything up).
+        pub limits: connection_limits::Behaviour,
         /// Sync messages, one request each.
         pub sync: request_response::cbor::Behaviour<ByteBuf, ()>,
         /// New ops, on each space's topic.
@@ -62,7 +73,32 @@ mod composed {
         pub relay: Toggle<relay::Behaviour>,
         /// Circuit relay v2 client (members).
         pub relay_client: Toggle<relay::client::Behaviour>,
+        /// Which relays host a space (native only).
+        pub kad: Kad,
     }
+}
+
+/// Connections a relay takes from members' devices at once.
+pub const RELAY_MAX_PEERS: u32 = 4_096;
+/// Connections a member's node keeps at once (its relays and the members
+/// it reached).
+pub const MEMBER_MAX_PEERS: u32 = 256;
+/// Connections still handshaking at once, each way.
+const MAX_PENDING: u32 = 256;
+/// Connections to one peer (a relayed and a direct one, redials).
+const PER_PEER: u32 = 4;
+
+fn limits(relay_server: bool) -> connection_limits::ConnectionLimits {
+    let peers = if relay_server {
+        RELAY_MAX_PEERS
+    } else {
+        MEMBER_MAX_PEERS
+    };
+    connection_limits::ConnectionLimits::default()
+        .with_max_pending_incoming(Some(MAX_PENDING))
+        .with_max_pending_outgoing(Some(MAX_PENDING))
+        .with_max_established(Some(peers))
+        .with_max_established_per_peer(Some(PER_PEER))
 }
 
 /// Why the behaviour could not be built.
@@ -89,12 +125,19 @@ impl Behaviour {
                 .with_request_timeout(Duration::from_secs(30))
                 .with_max_concurrent_streams(64),
         );
-        let config = gossipsub::ConfigBuilder::default()
+        let mut config = gossipsub::ConfigBuilder::default();
+        config
             .max_transmit_size(128 * 1024)
             .validation_mode(gossipsub::ValidationMode::Strict)
-            .heartbeat_interval(Duration::from_secs(1))
-            .build()
-            .map_err(|e| BehaviourError(e.to_string()))?;
+            .heartbeat_interval(Duration::from_secs(1));
+        if relay_server {
+            // Members' browsers meet at the relay and often reach no one
+            // else: it keeps every subscriber in its mesh, so a new op
+            // reaches each at once rather than by lazy gossip a heartbeat
+            // later.
+            config.mesh_n_high(RELAY_MAX_PEERS as usize);
+        }
+        let config = config.build().map_err(|e| BehaviourError(e.to_string()))?;
         let mut gossipsub =
             gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), config)
                 .map_err(|e| BehaviourError(e.to_string()))?;
@@ -115,6 +158,7 @@ impl Behaviour {
             relay::Behaviour::new(peer_id, config)
         });
         Ok(Behaviour {
+            limits: connection_limits::Behaviour::new(limits(relay_server)),
             sync,
             gossipsub,
             identify: identify::Behaviour::new(
@@ -124,6 +168,7 @@ impl Behaviour {
             ping: ping::Behaviour::default(),
             relay: relay.into(),
             relay_client: relay_client.into(),
+            kad: discovery::behaviour(peer_id, relay_server),
         })
     }
 }

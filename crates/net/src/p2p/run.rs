@@ -15,11 +15,12 @@ use hearth_node::{Change, Node, NodeError};
 use hearth_store::Store;
 use libp2p::core::ConnectedPoint;
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identity, relay, request_response};
+use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identify, identity, relay, request_response};
 use serde_bytes::ByteBuf;
 use web_time::Instant;
 
 use super::circuit::Circuits;
+use super::discovery::Discovery;
 use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
 use crate::sync::{Config, HostRequest, Output, Sync, SyncMessage};
@@ -133,8 +134,11 @@ pub struct Network<S: Store> {
     listening: Vec<Multiaddr>,
     /// What the node committed since the loop last looked.
     changes: Rc<RefCell<Vec<Change>>>,
-    commands: mpsc::UnboundedReceiver<Command>,
-    commander: mpsc::UnboundedSender<Command>,
+    /// Rung when the node commits, so a local op is published at once
+    /// rather than at the next tick.
+    wake: mpsc::Receiver<()>,
+    commands: mpsc::Receiver<Command>,
+    commander: mpsc::Sender<Command>,
     /// Peers to dial again whenever no peer is connected (a relay that
     /// restarted, a network that came back).
     redial: Vec<Multiaddr>,
@@ -143,6 +147,7 @@ pub struct Network<S: Store> {
     traffic: Traffic,
     reserved: HashSet<PeerId>,
     circuits: Circuits,
+    discovery: Discovery,
     /// Spaces hosted on a member's request, not yet checked: (member, since).
     requested: std::collections::BTreeMap<SpaceId, (hearth_core::Did, Instant)>,
     refused_hosting: Vec<(SpaceId, String)>,
@@ -151,6 +156,10 @@ pub struct Network<S: Store> {
 /// How long a requested space may take to arrive before the relay stops
 /// hosting it.
 const REQUEST_PROOF: Duration = Duration::from_secs(60);
+
+/// Commands waiting for the loop; a full queue refuses more
+/// ([`mpsc::Sender::try_send`]).
+const COMMAND_QUEUE: usize = 64;
 
 /// How long a peer without connections waits before dialling again.
 const REDIAL: Duration = Duration::from_secs(3);
@@ -177,8 +186,13 @@ impl<S: Store> Network<S> {
         }
         let changes: Rc<RefCell<Vec<Change>>> = Rc::default();
         let seen = changes.clone();
-        node.subscribe(move |change| seen.borrow_mut().push(change.clone()));
-        let (commander, commands) = mpsc::unbounded();
+        let (waker, wake) = mpsc::channel(1);
+        node.subscribe(move |change| {
+            seen.borrow_mut().push(change.clone());
+            // Full means the loop is already woken.
+            let _ = waker.clone().try_send(());
+        });
+        let (commander, commands) = mpsc::channel(COMMAND_QUEUE);
         let config = Config {
             host_all: options.host_all,
             accept_host_requests: options.accept_host_requests,
@@ -192,6 +206,7 @@ impl<S: Store> Network<S> {
             started: Instant::now(),
             listening: Vec::new(),
             changes,
+            wake,
             commands,
             commander,
             redial: options.dial.clone(),
@@ -200,6 +215,7 @@ impl<S: Store> Network<S> {
             traffic: Traffic::default(),
             reserved: HashSet::default(),
             circuits: Circuits::new(options.circuits, &options.dial),
+            discovery: Discovery::new(options.relay_server),
             requested: Default::default(),
             refused_hosting: Vec::new(),
         };
@@ -210,7 +226,7 @@ impl<S: Store> Network<S> {
     }
 
     /// A handle that sends [`Command`]s to this network while it runs.
-    pub fn commander(&self) -> mpsc::UnboundedSender<Command> {
+    pub fn commander(&self) -> mpsc::Sender<Command> {
         self.commander.clone()
     }
 
@@ -237,6 +253,7 @@ impl<S: Store> Network<S> {
             .behaviour_mut()
             .gossipsub
             .subscribe(&topic(&space));
+        self.discovery.host(&mut self.swarm, space);
         Ok(())
     }
 
@@ -295,6 +312,7 @@ impl<S: Store> Network<S> {
                 let ms = self.now();
                 self.sync.handle_tick(ms);
                 self.check_requests();
+                self.discovery.tick(&mut self.swarm, ms);
                 if self.sync.peers().next().is_none() && now - self.last_dial >= REDIAL {
                     self.last_dial = now;
                     for addr in self.redial.clone() {
@@ -307,6 +325,7 @@ impl<S: Store> Network<S> {
                 futures::select! {
                     event = self.swarm.select_next_some() => self.on_event(event),
                     command = self.commands.select_next_some() => self.on_command(command).await?,
+                    () = self.wake.select_next_some() => {}
                     () = Delay::new(wait).fuse() => {}
                 }
             }
@@ -329,18 +348,22 @@ impl<S: Store> Network<S> {
                 }
                 Ok(())
             }
-            Command::RequestHosting { relay, space } => {
-                let Some(me) = self.node.identity() else {
-                    return Err(NodeError::NoIdentity.into());
-                };
-                let ts = web_time::SystemTime::now()
-                    .duration_since(web_time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as u64);
-                let request = HostRequest::sign(me, space, relay.to_bytes(), ts);
-                self.sync.request_hosting(relay, request);
-                Ok(())
-            }
+            Command::RequestHosting { relay, space } => self.request_hosting(relay, space),
         }
+    }
+
+    /// Asks the relay `relay` (connected, or once it is) to host `space`,
+    /// signed by this node's identity.
+    pub fn request_hosting(&mut self, relay: PeerId, space: SpaceId) -> Result<(), NetworkError> {
+        let Some(me) = self.node.identity() else {
+            return Err(NodeError::NoIdentity.into());
+        };
+        let ts = web_time::SystemTime::now()
+            .duration_since(web_time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let request = HostRequest::sign(me, space, relay.to_bytes(), ts);
+        self.sync.request_hosting(relay, request);
+        Ok(())
     }
 
     /// Checks spaces hosted on request: kept once the requester shows as a
@@ -364,6 +387,7 @@ impl<S: Store> Network<S> {
             self.requested.remove(&space);
             if let Some(why) = refusal {
                 self.sync.unhost(&space);
+                self.discovery.unhost(&mut self.swarm, &space);
                 let _ = self
                     .swarm
                     .behaviour_mut()
@@ -467,6 +491,14 @@ impl<S: Store> Network<S> {
                     .handle_message(propagation_source, &message.data, now);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Relay(event)) => self.on_relay(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => self.discovery.identified(&mut self.swarm, peer_id, &info),
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(event)) => {
+                self.discovery.on_event(&mut self.swarm, event);
+            }
             _ => {}
         }
     }
@@ -549,6 +581,7 @@ impl<S: Store> Network<S> {
                         .behaviour_mut()
                         .gossipsub
                         .subscribe(&topic(&space));
+                    self.discovery.host(&mut self.swarm, space);
                     if let Some(member) = requested_by {
                         self.requested.insert(space, (member, Instant::now()));
                     }
