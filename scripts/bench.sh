@@ -22,5 +22,8 @@ cargo bench -p hearth-net --bench sync --locked
 step "cold sync of a large space from a relay into a fresh native node"
 cargo bench -p hearth-relay --bench cold_sync --locked
 
+step "1,000 members on one relay"
+cargo bench -p hearth-relay --bench peers --locked
+
 step "browser benchmarks"
 scripts/bench-web.sh

@@ -5,9 +5,10 @@
 //! ```toml
 //! listen = "0.0.0.0:8080"
 //! data_dir = "/var/lib/hearth-relay"
-//! p2p_listen = ["/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/tcp/4002/ws"]
+//! p2p_listen = ["/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/tcp/4002/ws", "/ip4/0.0.0.0/udp/4003/webrtc-direct"]
 //! host = ["b3zp6fy7je3fapjbkiq7lyn6gwxsqnfbegr7ct2zelxiz4vrmkd6q"]
 //! accept_requests = true
+//! peers = ["/dns4/relay.example.org/tcp/4001/p2p/12D3KooW…"]
 //! ```
 
 use std::net::SocketAddr;
@@ -38,6 +39,10 @@ pub struct Config {
     /// Host spaces members ask for by a signed request.
     #[serde(default)]
     pub accept_requests: bool,
+    /// Other relays to connect to (full multiaddrs with `/p2p/…`): through
+    /// them this relay finds which relays host a space.
+    #[serde(default)]
+    pub peers: Vec<String>,
 }
 
 /// Why the file could not be used.
@@ -88,12 +93,13 @@ mod tests {
     #[test]
     fn a_file_says_what_to_host_and_bad_ones_are_refused_with_the_line() {
         let c = Config::parse(
-            "listen = \"127.0.0.1:9090\"\nhost = [\"b3zp6fy7je3fapjbkiq7lyn6gwxsqnfbegr7ct2zelxiz4vrmkd6q\"]\naccept_requests = true\n",
+            "listen = \"127.0.0.1:9090\"\nhost = [\"b3zp6fy7je3fapjbkiq7lyn6gwxsqnfbegr7ct2zelxiz4vrmkd6q\"]\naccept_requests = true\npeers = [\"/ip4/10.0.0.2/tcp/4001\"]\n",
         )
         .expect("parses");
         assert_eq!(c.listen, Some("127.0.0.1:9090".parse().expect("addr")));
         assert_eq!(c.host.len(), 1);
         assert!(c.accept_requests && !c.host_all);
+        assert_eq!(c.peers, ["/ip4/10.0.0.2/tcp/4001"]);
         let bad = Config::parse("hots = []\n").expect_err("unknown key");
         assert!(bad.to_string().contains("hots"), "{bad}");
         let bad = Config::parse("host = [\"not-a-space\"]\n").expect_err("bad id");

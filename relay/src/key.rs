@@ -1,5 +1,6 @@
-//! The relay's libp2p key, kept in its data directory so that its peer id
-//! (and with it every address members have saved) survives restarts.
+//! The relay's libp2p key and WebRTC certificate, kept in its data
+//! directory so that its peer id and certhash (and with them every address
+//! members have saved) survive restarts.
 
 use std::io::Write;
 use std::path::Path;
@@ -30,7 +31,30 @@ pub fn load_or_create_key(dir: &Path) -> Result<identity::Keypair> {
     }
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let tmp = dir.join(format!("{FILE}.tmp"));
+    write_private(&path, &format!("{}\n", hex::encode(seed)))?;
+    Ok(identity::Keypair::ed25519_from_bytes(&mut seed)?)
+}
+
+const WEBRTC_FILE: &str = "webrtc.pem";
+
+/// Loads the relay's WebRTC certificate (PEM) from `dir`, creating one on
+/// first start: its hash is in the relay's `/webrtc-direct` addresses, so
+/// browsers that saved them still reach it after a restart.
+pub fn load_or_create_webrtc_certificate(dir: &Path) -> Result<String> {
+    let path = dir.join(WEBRTC_FILE);
+    if path.exists() {
+        return std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()));
+    }
+    let pem = hearth_net::p2p::webrtc_certificate()?;
+    write_private(&path, &pem)?;
+    Ok(pem)
+}
+
+/// Writes `text` to `path` whole (through a temporary file), readable only
+/// by its owner.
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -38,8 +62,8 @@ pub fn load_or_create_key(dir: &Path) -> Result<identity::Keypair> {
     let mut f = options
         .open(&tmp)
         .with_context(|| format!("creating {}", tmp.display()))?;
-    writeln!(f, "{}", hex::encode(seed))?;
+    f.write_all(text.as_bytes())?;
     f.sync_all()?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(identity::Keypair::ed25519_from_bytes(&mut seed)?)
+    std::fs::rename(&tmp, path)?;
+    Ok(())
 }

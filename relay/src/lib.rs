@@ -14,7 +14,7 @@ mod config;
 mod key;
 mod metrics;
 pub use config::{Config, ConfigError};
-pub use key::load_or_create_key;
+pub use key::{load_or_create_key, load_or_create_webrtc_certificate};
 pub use metrics::Metrics;
 
 use axum::Router;

@@ -30,7 +30,8 @@ struct Args {
     #[arg(long, env = "HEARTH_RELAY_DIR")]
     data_dir: Option<PathBuf>,
     /// Peer-to-peer addresses to listen on (repeat for several; default
-    /// /ip4/127.0.0.1/tcp/4001 and /ip4/127.0.0.1/tcp/4002/ws).
+    /// /ip4/127.0.0.1/tcp/4001, /ip4/127.0.0.1/tcp/4002/ws and
+    /// /ip4/127.0.0.1/udp/4003/webrtc-direct).
     #[arg(long = "p2p-listen")]
     p2p_listen: Vec<Multiaddr>,
     /// A space this relay hosts: it keeps every op of it (repeat for several).
@@ -44,6 +45,10 @@ struct Args {
     /// checks they are members once the space has arrived).
     #[arg(long)]
     accept_requests: bool,
+    /// Another relay to connect to (repeat for several): through them this
+    /// relay learns which relays host a space (a Kademlia DHT).
+    #[arg(long = "peer")]
+    peers: Vec<Multiaddr>,
 }
 
 /// The settings in force: the file's, with the flags'.
@@ -55,6 +60,17 @@ struct Settings {
     hosts: Vec<SpaceId>,
     host_all: bool,
     accept_requests: bool,
+    peers: Vec<Multiaddr>,
+}
+
+/// Multiaddrs from the file, named by their key for errors.
+fn multiaddrs(key: &str, list: &[String]) -> Result<Vec<Multiaddr>> {
+    list.iter()
+        .map(|a| {
+            a.parse()
+                .with_context(|| format!("{key}: {a} is not a multiaddr"))
+        })
+        .collect()
 }
 
 fn settings(args: Args) -> Result<Settings> {
@@ -62,19 +78,13 @@ fn settings(args: Args) -> Result<Settings> {
         Some(path) => hearth_relay::Config::load(path)?,
         None => hearth_relay::Config::default(),
     };
-    let mut p2p_listen: Vec<Multiaddr> = file
-        .p2p_listen
-        .iter()
-        .map(|a| {
-            a.parse()
-                .with_context(|| format!("p2p_listen: {a} is not a multiaddr"))
-        })
-        .collect::<Result<_>>()?;
+    let mut p2p_listen = multiaddrs("p2p_listen", &file.p2p_listen)?;
     p2p_listen.extend(args.p2p_listen);
     if p2p_listen.is_empty() {
         p2p_listen = vec![
             "/ip4/127.0.0.1/tcp/4001".parse()?,
             "/ip4/127.0.0.1/tcp/4002/ws".parse()?,
+            "/ip4/127.0.0.1/udp/4003/webrtc-direct".parse()?,
         ];
     }
     let data_dir = match args.data_dir.or(file.data_dir) {
@@ -82,6 +92,8 @@ fn settings(args: Args) -> Result<Settings> {
         None => PathBuf::from(std::env::var_os("HOME").context("set --data-dir (no HOME)")?)
             .join(".local/share/hearth-relay"),
     };
+    let mut peers = multiaddrs("peers", &file.peers)?;
+    peers.extend(args.peers);
     let mut hosts = file.host;
     hosts.extend(args.hosts);
     Ok(Settings {
@@ -98,6 +110,7 @@ fn settings(args: Args) -> Result<Settings> {
         hosts,
         host_all: args.host_all || file.host_all,
         accept_requests: args.accept_requests || file.accept_requests,
+        peers,
     })
 }
 
@@ -113,13 +126,14 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let key = hearth_relay::load_or_create_key(&data_dir)?;
+    let webrtc_pem = hearth_relay::load_or_create_webrtc_certificate(&data_dir)?;
     let store = RedbStore::open(data_dir.join("replica.redb")).context("opening the replica")?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         let node = Node::open(store, None, Box::new(SystemEnv)).await?;
-        serve(args, web_dir, &data_dir, Rc::new(node), key).await
+        serve(args, web_dir, &data_dir, Rc::new(node), (key, webrtc_pem)).await
     })
 }
 
@@ -128,7 +142,7 @@ async fn serve(
     web_dir: PathBuf,
     data_dir: &Path,
     node: Rc<Node<RedbStore>>,
-    key: identity::Keypair,
+    (key, webrtc_pem): (identity::Keypair, String),
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -143,6 +157,8 @@ async fn serve(
         relay_server: true,
         host_all: args.host_all,
         accept_host_requests: args.accept_requests,
+        webrtc_pem: Some(webrtc_pem),
+        dial: args.peers,
         ..Options::default()
     };
     let mut network = Network::start(node, key, options).await?;

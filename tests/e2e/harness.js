@@ -28,7 +28,7 @@ export function freePort() {
 
 /**
  * Starts hearth-relay on loopback ports (free ones, or the `ports` given, to
- * restart a relay where members expect it), hosting every space members
+ * restart a relay where members expect it: `{ ws, tcp, webrtc }`), hosting every space members
  * bring, and resolves to { url, stop, stopped, peerAddr(match), dataDir }:
  * `peerAddr` waits for a peer-to-peer address whose text includes `match`
  * (e.g. '/tcp/' or '/ws/'); `stopped` settles when the process has exited.
@@ -39,9 +39,13 @@ export function startRelay(
   ports = { ws: 0, tcp: 0 },
 ) {
   const bin = process.env.HEARTH_RELAY_BIN ?? resolve(root, 'target/debug/hearth-relay');
+  // `ws: null` leaves WebSocket out; a `webrtc` port (UDP) adds WebRTC-direct.
+  const listen = [`/ip4/127.0.0.1/tcp/${ports.tcp}`];
+  if (ports.ws !== null) listen.push(`/ip4/127.0.0.1/tcp/${ports.ws ?? 0}/ws`);
+  if (ports.webrtc !== undefined) listen.push(`/ip4/127.0.0.1/udp/${ports.webrtc}/webrtc-direct`);
   const child = spawn(bin, [
     '--listen', '127.0.0.1:0', '--web-dir', webDir, '--data-dir', dataDir, '--host-all',
-    '--p2p-listen', `/ip4/127.0.0.1/tcp/${ports.ws}/ws`, '--p2p-listen', `/ip4/127.0.0.1/tcp/${ports.tcp}`,
+    ...listen.flatMap((a) => ['--p2p-listen', a]),
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stopped = new Promise((ok) => child.on('exit', ok));
   let out = '';
@@ -73,6 +77,8 @@ export async function launch(profileDir) {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // WebRTC-direct to a relay on 127.0.0.1.
+      '--allow-loopback-in-peer-connection',
     ],
     viewport: { width: 390, height: 844 },
   });

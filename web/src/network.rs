@@ -49,14 +49,10 @@ pub async fn connect(
             }
         }
     };
-    let mut dial: Vec<Multiaddr> = addrs
-        .iter()
-        .filter(|a| a.contains("/ws/"))
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let (mut dial, via) = choose(&addrs);
     dial.extend(crate::relays::addrs());
     if dial.is_empty() {
-        return state.set("offline (the relay offers no WebSocket address)".into());
+        return state.set("offline (the relay offers no WebSocket or WebRTC address)".into());
     }
     let options = Options {
         dial,
@@ -86,7 +82,7 @@ pub async fn connect(
                 if !current() {
                     return true;
                 }
-                let now = describe(status);
+                let now = describe(status, via);
                 if state.get_untracked() != now {
                     state.set(now);
                 }
@@ -109,7 +105,29 @@ pub async fn connect(
     }
 }
 
-fn describe(status: &Status) -> String {
+/// Which of the relay's addresses to dial, and what to call the way in:
+/// WebSocket where the page may use it (a `ws://` address is blocked on an
+/// `https://` page); otherwise WebRTC-direct, which needs no TLS
+/// certificate on the relay.
+fn choose(addrs: &[String]) -> (Vec<Multiaddr>, &'static str) {
+    let secure = web_sys::window()
+        .and_then(|w| w.location().protocol().ok())
+        .is_some_and(|p| p == "https:");
+    let pick = |f: &dyn Fn(&str) -> bool| -> Vec<Multiaddr> {
+        addrs
+            .iter()
+            .filter(|a| f(a))
+            .filter_map(|a| a.parse().ok())
+            .collect()
+    };
+    let ws = pick(&|a| a.contains("/wss/") || (!secure && a.contains("/ws/")));
+    if !ws.is_empty() {
+        return (ws, "WebSocket");
+    }
+    (pick(&|a| a.contains("/webrtc-direct/")), "WebRTC")
+}
+
+fn describe(status: &Status, via: &str) -> String {
     if status.peers.is_empty() {
         return "connecting to the relay…".into();
     }
@@ -119,8 +137,8 @@ fn describe(status: &Status) -> String {
         .filter(|(_, _, agreed)| !agreed)
         .count();
     let sync = match behind {
-        0 => "online · in step with the relay".to_owned(),
-        n => format!("online · syncing {n} space(s)"),
+        0 => format!("online over {via} · in step with the relay"),
+        n => format!("online over {via} · syncing {n} space(s)"),
     };
     let sync = match status.circuit_peers {
         0 => sync,

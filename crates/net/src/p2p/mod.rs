@@ -17,10 +17,15 @@
 mod circuit;
 #[cfg_attr(target_arch = "wasm32", path = "discovery_none.rs")]
 mod discovery;
+#[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
+mod hold;
 mod run;
+mod status;
 mod transport;
 pub use discovery::{Kad, KadEvent};
 pub use run::{Command, Network, NetworkError, Options, Status, Traffic};
+#[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
+pub use transport::webrtc_certificate;
 
 pub use libp2p::multiaddr::Protocol;
 pub use libp2p::{Multiaddr, PeerId, identity};

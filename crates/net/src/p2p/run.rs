@@ -21,109 +21,10 @@ use web_time::Instant;
 
 use super::circuit::Circuits;
 use super::discovery::Discovery;
+pub use super::status::{Command, NetworkError, Options, Status, Traffic};
 use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
 use crate::sync::{Config, HostRequest, Output, Sync, SyncMessage};
-
-/// How a network starts.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Addresses to listen on (`/ip4/127.0.0.1/tcp/0`, `…/tcp/0/ws`, `…/udp/0/quic-v1`).
-    pub listen: Vec<Multiaddr>,
-    /// Peers to dial (with their `/p2p/…` id).
-    pub dial: Vec<Multiaddr>,
-    /// Run the circuit relay v2 server (a community relay).
-    pub relay_server: bool,
-    /// Host every space a peer syncs with this one (a community's relay).
-    pub host_all: bool,
-    /// Hold a reservation on the dialled relays so other members can reach
-    /// this one through them, and reach members heard in gossip that way.
-    pub circuits: bool,
-    /// Host spaces members ask for by signed request (checked to come from
-    /// a member once the space's ops are in).
-    pub accept_host_requests: bool,
-}
-
-/// Why the network stopped.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum NetworkError {
-    /// A transport could not be set up.
-    #[error("transport: {0}")]
-    Transport(String),
-    /// An address could not be listened on or dialled.
-    #[error("address {addr}: {reason}")]
-    Address {
-        /// The address.
-        addr: Multiaddr,
-        /// Why.
-        reason: String,
-    },
-    /// The node failed.
-    #[error(transparent)]
-    Node(#[from] NodeError),
-    /// The deadline passed first.
-    #[error("gave up after {0:?}")]
-    Timeout(Duration),
-}
-
-/// What the network looks like now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    /// Connected peers.
-    pub peers: Vec<PeerId>,
-    /// Per space: ops held, and whether a connected peer is known to hold
-    /// exactly the same.
-    pub spaces: Vec<(SpaceId, u64, bool)>,
-    /// Where this peer listens.
-    pub listening: Vec<Multiaddr>,
-    /// Peers reached through a relay's circuit (members' browsers).
-    pub circuit_peers: usize,
-    /// What went over the wire so far.
-    pub traffic: Traffic,
-    /// Why the last address asked for ([`Command::Dial`]) could not be
-    /// dialled, if it could not.
-    pub dial_error: Option<String>,
-    /// Hosting requests this relay turned down, with why.
-    pub refused_hosting: Vec<(SpaceId, String)>,
-}
-
-/// Counters a relay's operator watches (`/metrics`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Traffic {
-    /// Sync bytes received (requests and gossip).
-    pub bytes_in: u64,
-    /// Sync bytes sent (requests and gossip, once per publish).
-    pub bytes_out: u64,
-    /// Peers holding a reservation on this relay now.
-    pub reservations: usize,
-    /// Circuits this relay carries now.
-    pub circuits: usize,
-}
-
-impl Status {
-    /// Whether every space agrees with some connected peer.
-    pub fn in_sync(&self) -> bool {
-        !self.peers.is_empty() && self.spaces.iter().all(|(_, _, agreed)| *agreed)
-    }
-}
-
-/// Asks a running network to do something.
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Sync this space too.
-    Host(SpaceId),
-    /// Dial this peer.
-    Dial(Multiaddr),
-    /// Ask the relay `relay` (connected) to host this space, signed by this
-    /// node's identity.
-    RequestHosting {
-        /// The relay.
-        relay: PeerId,
-        /// The space.
-        space: SpaceId,
-    },
-}
 
 /// A node on the network.
 pub struct Network<S: Store> {
@@ -173,7 +74,8 @@ impl<S: Store> Network<S> {
         key: identity::Keypair,
         options: Options,
     ) -> Result<Self, NetworkError> {
-        let mut swarm = transport::swarm(key, options.relay_server).await?;
+        let mut swarm =
+            transport::swarm(key, options.relay_server, options.webrtc_pem.as_deref()).await?;
         let bad = |addr: &Multiaddr, e: &dyn std::fmt::Display| NetworkError::Address {
             addr: addr.clone(),
             reason: e.to_string(),

@@ -1,6 +1,7 @@
 //! The transports, per platform. Native: TCP and WebSocket with noise and
-//! yamux, QUIC, DNS. Browser: WebSocket to relays (WebRTC joins with the
-//! browser-to-browser work). Both: the circuit relay client.
+//! yamux, QUIC, DNS, and on a relay built with the `webrtc` feature a
+//! WebRTC-direct listener for browsers. Browser: WebSocket and
+//! WebRTC-direct to relays. Both: the circuit relay client.
 
 use std::time::Duration;
 
@@ -26,12 +27,29 @@ fn transport_error(e: impl std::fmt::Display) -> NetworkError {
 /// Idle connections stay open this long (sync rounds keep them busy anyway).
 const IDLE: Duration = Duration::from_secs(120);
 
+/// A new WebRTC certificate for a relay to keep (PEM): its hash is part of
+/// the relay's `/webrtc-direct` addresses, so it must survive restarts.
+#[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
+pub fn webrtc_certificate() -> Result<String, NetworkError> {
+    let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    libp2p_webrtc::tokio::Certificate::generate(&mut rng)
+        .map(|c| c.serialize_pem())
+        .map_err(|e| NetworkError::Transport(format!("WebRTC certificate: {e}")))
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) async fn swarm(
     key: identity::Keypair,
     relay_server: bool,
+    webrtc_pem: Option<&str>,
 ) -> Result<Swarm<Behaviour>, NetworkError> {
-    Ok(SwarmBuilder::with_existing_identity(key)
+    #[cfg(not(feature = "webrtc"))]
+    if webrtc_pem.is_some() {
+        return Err(NetworkError::Transport(
+            "built without WebRTC (the `webrtc` feature)".into(),
+        ));
+    }
+    let builder = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
         .with_tcp(
             libp2p::tcp::Config::default(),
@@ -39,7 +57,35 @@ pub(super) async fn swarm(
             yamux::Config::default,
         )
         .map_err(transport_error)?
-        .with_quic()
+        .with_quic();
+    // WebRTC-direct for browsers, on a relay holding a certificate; its
+    // outbound streams held until the browser opened one (`super::hold`).
+    #[cfg(feature = "webrtc")]
+    let builder = builder
+        .with_other_transport(|key| -> Result<_, BoxError> {
+            use libp2p::Transport;
+            use libp2p::core::transport::OptionalTransport;
+            let Some(pem) = webrtc_pem else {
+                return Ok(OptionalTransport::none());
+            };
+            // WebRTC's DTLS asks rustls for the process's crypto provider,
+            // and with two compiled in (QUIC's ring, WebRTC's aws-lc) none is
+            // chosen: choose ring. An error means one is installed already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let certificate = libp2p_webrtc::tokio::Certificate::from_pem(pem)?;
+            Ok(OptionalTransport::some(
+                libp2p_webrtc::tokio::Transport::new(key.clone(), certificate).map(
+                    |(peer, conn), _| {
+                        (
+                            peer,
+                            super::hold::HoldOutbound::new(conn, super::hold::GRACE),
+                        )
+                    },
+                ),
+            ))
+        })
+        .map_err(transport_error)?;
+    Ok(builder
         .with_dns()
         .map_err(transport_error)?
         .with_websocket(noise::Config::new, yamux::Config::default)
@@ -57,6 +103,7 @@ pub(super) async fn swarm(
 pub(super) async fn swarm(
     key: identity::Keypair,
     relay_server: bool,
+    _webrtc_pem: Option<&str>,
 ) -> Result<Swarm<Behaviour>, NetworkError> {
     use libp2p::Transport;
     use libp2p::core::upgrade::Version;
@@ -70,6 +117,10 @@ pub(super) async fn swarm(
                     .multiplex(yamux::Config::default())
                     .boxed(),
             )
+        })
+        .map_err(transport_error)?
+        .with_other_transport(|key| {
+            libp2p::webrtc_websys::Transport::new(libp2p::webrtc_websys::Config::new(key))
         })
         .map_err(transport_error)?
         .with_relay_client(noise::Config::new, yamux::Config::default)
