@@ -255,7 +255,15 @@ fn main() -> Result<()> {
             }
         });
     }
+    let mut shown = Instant::now();
     while shared.ready.load(Ordering::Relaxed) < n {
+        if shown.elapsed() >= Duration::from_secs(2) {
+            shown = Instant::now();
+            eprintln!(
+                "{} of {n} peers in step",
+                shared.ready.load(Ordering::Relaxed)
+            );
+        }
         if t.elapsed() > Duration::from_secs(600) {
             bail!(
                 "only {} of {n} peers in step after 10 minutes",
@@ -272,6 +280,11 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let cpu1 = cpu(pid)?;
     while !shared.done.load(Ordering::Relaxed) {
+        if shown.elapsed() >= Duration::from_secs(2) {
+            shown = Instant::now();
+            let ops = shared.written.lock().expect("lock").len();
+            eprintln!("{ops} of {k} ops written");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     let (wall, cpu_ops) = (t.elapsed(), cpu(pid)? - cpu1);
