@@ -128,6 +128,7 @@ fn ms(d: Duration) -> f64 {
 fn peers(
     relay: Multiaddr,
     count: usize,
+    total: usize,
     writer: Option<(Keypair, usize)>,
     shared: Arc<Shared>,
 ) -> Result<()> {
@@ -201,7 +202,6 @@ fn peers(
         let Some((node, space, ops)) = writer else {
             return std::future::pending().await;
         };
-        let total = env_or("HEARTH_BENCH_PEERS", 1_000);
         while shared.ready.load(Ordering::Relaxed) < total {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -249,7 +249,7 @@ fn main() -> Result<()> {
         let (addr, shared) = (addr.clone(), shared.clone());
         let writer = (i == 0).then(|| (Keypair::from_seed(&[7; 32]), k));
         std::thread::spawn(move || {
-            if let Err(e) = peers(addr, count, writer, shared) {
+            if let Err(e) = peers(addr, count, n, writer, shared) {
                 eprintln!("peers: {e:#}");
                 std::process::exit(1);
             }
