@@ -1,7 +1,9 @@
 //! The sync machine on its own: two machines wired by hand, no network.
 
 use hearth_core::{Keypair, SpaceId, VersionVector};
-use hearth_net::sync::{Config, Output, Resolved, Sync, SyncMessage, WireError, pack, unpack};
+use hearth_net::sync::{
+    Config, Output, QUIET_SHIFT_MAX, Resolved, Sync, SyncMessage, WireError, pack, unpack,
+};
 
 fn space() -> SpaceId {
     SpaceId::from_bytes([5; 32])
@@ -80,7 +82,25 @@ fn in_steady_state_only_a_digest_goes_out_and_nothing_comes_back() {
     };
     assert!(round[0].1.encode().len() < 128);
     b.handle_message(1, &round[0].1.encode(), 10_001);
-    assert!(drain(&mut b).is_empty());
+    // The peer confirms with its digest, and that needs no answer.
+    let confirm = sent(&drain(&mut b));
+    assert!(
+        matches!(
+            &confirm[..],
+            [(
+                1,
+                SyncMessage::Summary {
+                    vv: None,
+                    reply: false,
+                    ..
+                }
+            )]
+        ),
+        "{confirm:?}"
+    );
+    a.handle_message(2, &confirm[0].1.encode(), 10_002);
+    assert!(drain(&mut a).is_empty());
+    assert!(a.agrees(&2, &space()));
 }
 
 #[test]
@@ -205,7 +225,8 @@ fn packed_vectors_resolve_against_known_authors() {
         resolved,
         Resolved {
             known: vv(&[(1, 2)]),
-            unknown: true
+            unknown: true,
+            ops: 3 + 4,
         }
     );
     assert!(matches!(
@@ -289,4 +310,62 @@ fn a_flooding_peer_is_cut_off_while_an_honest_one_is_still_answered() {
         drain(&mut relay)[..],
         [Output::Disconnect { peer: 7, .. }]
     ));
+}
+
+#[test]
+fn quiet_rounds_space_out_and_a_change_brings_them_back() {
+    let (mut a, mut b) = (Sync::new(Config::default()), Sync::new(Config::default()));
+    let held = vv(&[(1, 3)]);
+    a.handle_holdings(space(), held.clone());
+    b.handle_holdings(space(), held.clone());
+    a.handle_connected(2u8, 0);
+    b.handle_connected(1u8, 0);
+    // Ticks every 250 ms from `from` until `until`, carrying every message
+    // between the two; b changes nothing, so it only ever answers. Returns
+    // when a's rounds went out, and each round's summary.
+    let mut run = |a: &mut Sync<u8>, from: u64, until: u64| {
+        let mut rounds = Vec::new();
+        let mut now = from;
+        while now < until {
+            a.handle_tick(now);
+            let mut to_b = sent(&drain(a));
+            for (_, message) in &to_b {
+                if let SyncMessage::Summary { reply: true, .. } = message {
+                    rounds.push((now, message.clone()));
+                }
+            }
+            while !to_b.is_empty() {
+                for (_, message) in to_b.drain(..) {
+                    b.handle_message(1, &message.encode(), now);
+                }
+                for (_, message) in sent(&drain(&mut b)) {
+                    a.handle_message(2, &message.encode(), now);
+                }
+                to_b = sent(&drain(a));
+            }
+            now += 250;
+        }
+        rounds
+    };
+    let rounds = run(&mut a, 250, 40_000);
+    assert!(a.agrees(&2, &space()));
+    let at: Vec<u64> = rounds.iter().map(|(t, _)| *t).collect();
+    let gaps: Vec<u64> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    let round_ms = Config::default().round_ms;
+    let longest = round_ms << QUIET_SHIFT_MAX;
+    assert!(gaps.windows(2).all(|g| g[0] <= g[1]), "{gaps:?}");
+    assert_eq!(gaps.last(), Some(&longest), "{gaps:?}");
+    assert!(at.len() < 40_000 / round_ms as usize / 4, "{at:?}");
+    // After first contact, rounds are the digest alone.
+    assert!(
+        (rounds.iter().skip(1)).all(|(_, m)| matches!(m, SyncMessage::Summary { vv: None, .. })),
+        "{rounds:?}"
+    );
+    // A change (an op written or received) brings the next round within
+    // two rounds' time of the last, still as a digest.
+    let last = *at.last().expect("rounds");
+    a.handle_holdings(space(), vv(&[(1, 4)]));
+    let again = run(&mut a, 40_000, 40_000 + 3 * round_ms);
+    assert_eq!(again[0].0, (last + 2 * round_ms).max(40_000), "{again:?}");
+    assert!(matches!(again[0].1, SyncMessage::Summary { vv: None, .. }));
 }

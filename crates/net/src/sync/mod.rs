@@ -8,19 +8,23 @@
 //!   the space's gossip topic). Receivers ingest it and do not publish it
 //!   again: anti-entropy carries it further, so no op crosses a link twice.
 //! - **Pull (anti-entropy).** Every round, a node sends one peer (in turn) a
-//!   `Summary`. When it last learnt that the peer's version vector digest
-//!   equals its own, the summary is the 32-byte digest alone, and a peer that
-//!   agrees stays silent: in steady state nothing else is sent. Otherwise the
-//!   summary carries the vector; the peer answers with the ops the sender
-//!   lacks, in bounded batches, and with its own vector if the sender holds
-//!   ops it lacks (push-pull in one round). A batch marked `more` is answered
+//!   `Summary`: on first contact its version vector, after that its 32-byte
+//!   digest alone. A peer holding the same answers with its digest; one
+//!   that does not, with its vector. Given a vector, a peer answers with
+//!   the ops the sender lacks, in bounded batches, and with its own vector
+//!   if the sender holds ops it lacks (push-pull in one round). In steady
+//!   state only digests go back and forth, and rounds space out (1, 2, 4,
+//!   then every 8 s) until the node's holdings change or it meets a peer
+//!   (`rounds`). A batch marked `more` is answered
 //!   at once, before it is ingested, by a summary that counts it as held, so
 //!   the peer reads the next batch while this node ingests this one; a long
 //!   sync resumes after a disconnect from whatever the node then holds.
 //! - **Blame.** Ops that fail validation count against the peer that sent
 //!   them; past a limit the peer is disconnected and refused for a while.
 
+mod config;
 mod host;
+mod rounds;
 mod wire;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -29,126 +33,22 @@ use std::fmt::Debug;
 use hearth_core::{SpaceId, VersionVector};
 use serde_bytes::ByteBuf;
 
+use rounds::Held;
+
+pub use config::{Arrivals, Config, Output};
 pub use host::{HOST_CONTEXT, HostError, HostRequest};
+pub use rounds::QUIET_SHIFT_MAX;
 pub use wire::{
     MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PREFIX, Resolved, SyncMessage, WireError, digest, pack,
     unpack,
 };
 
-/// Timing and limits.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Time between anti-entropy rounds, in ms.
-    pub round_ms: u64,
-    /// How long a round waits for an answer before another may start, in ms.
-    pub timeout_ms: u64,
-    /// Largest total of op bytes in one batch.
-    pub batch_bytes: usize,
-    /// Invalid ops (or malformed messages) a peer may send before it is
-    /// disconnected.
-    pub max_invalid: u32,
-    /// How long a disconnected offender is refused, in ms.
-    pub ban_ms: u64,
-    /// Sync any space a peer brings up, not only those this node holds (a
-    /// community's relay).
-    pub host_all: bool,
-    /// Host spaces members ask for by a signed request naming this node
-    /// (`local_id`, its peer id's bytes).
-    pub accept_host_requests: bool,
-    /// This node's own id, as hosting requests name it.
-    pub local_id: Vec<u8>,
-    /// Messages a peer may send per second, on average (a burst of twice
-    /// that is allowed); beyond it messages are dropped and count against it.
-    pub messages_per_sec: u32,
-    /// Bytes a peer may send per second, on average (same burst).
-    pub bytes_per_sec: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            round_ms: 1_000,
-            timeout_ms: 5_000,
-            batch_bytes: MAX_BATCH_BYTES,
-            max_invalid: 16,
-            ban_ms: 10 * 60 * 1_000,
-            host_all: false,
-            accept_host_requests: false,
-            local_id: Vec::new(),
-            messages_per_sec: 500,
-            bytes_per_sec: 16 << 20,
-        }
-    }
-}
-
-/// What the machine asks its driver to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Output<P> {
-    /// Send `message` to `peer`.
-    Send {
-        /// The peer.
-        peer: P,
-        /// The message.
-        message: SyncMessage,
-    },
-    /// Publish a new op of this node on the space's topic.
-    Publish {
-        /// The space.
-        space: SpaceId,
-        /// The op block.
-        op: Vec<u8>,
-    },
-    /// Read the ops of `space` that a holder of `theirs` lacks, at most
-    /// `max_bytes` of them, and answer with [`Sync::handle_fetched`].
-    Fetch {
-        /// Who asked.
-        peer: P,
-        /// The space.
-        space: SpaceId,
-        /// What the peer holds.
-        theirs: VersionVector,
-        /// Byte budget.
-        max_bytes: usize,
-    },
-    /// Run these blocks through the node's one ingest path and answer with
-    /// [`Sync::handle_ingested`].
-    Ingest {
-        /// Who sent them.
-        peer: P,
-        /// The space.
-        space: SpaceId,
-        /// Op blocks.
-        blocks: Vec<Vec<u8>>,
-    },
-    /// This node now syncs `space` too (a peer brought it up and the
-    /// machine hosts every space, or a member asked): listen on its topic.
-    Hosting {
-        /// The space.
-        space: SpaceId,
-        /// The member whose signed request it follows, if any: the driver
-        /// checks they are a member once the space's ops are in, and calls
-        /// [`Sync::unhost`] if not.
-        requested_by: Option<hearth_core::Did>,
-    },
-    /// Close the connection to `peer`.
-    Disconnect {
-        /// The peer.
-        peer: P,
-        /// Why.
-        reason: String,
-    },
-}
-
-#[derive(Debug)]
-struct Held {
-    vv: VersionVector,
-    digest: [u8; 32],
-}
-
 #[derive(Debug, Default)]
 struct Peer {
     /// The peer's digest per space, as last learnt.
     digests: BTreeMap<SpaceId, [u8; 32]>,
+    /// How many ops the peer holds per space, as its vector last said.
+    counts: BTreeMap<SpaceId, u64>,
     /// Rounds this node started with the peer and awaits, with deadlines.
     awaiting: BTreeMap<SpaceId, u64>,
     /// Invalid ops and malformed messages received.
@@ -169,8 +69,8 @@ pub struct Sync<P> {
     peers: BTreeMap<P, Peer>,
     banned: BTreeMap<P, u64>,
     out: VecDeque<Output<P>>,
-    next_round: u64,
     turn: usize,
+    arrivals: Arrivals,
 }
 
 impl<P: Copy + Ord + Debug> Sync<P> {
@@ -182,9 +82,14 @@ impl<P: Copy + Ord + Debug> Sync<P> {
             peers: BTreeMap::new(),
             banned: BTreeMap::new(),
             out: VecDeque::new(),
-            next_round: 0,
             turn: 0,
+            arrivals: Arrivals::default(),
         }
+    }
+
+    /// Ops received so far, pushed and pulled.
+    pub fn arrivals(&self) -> Arrivals {
+        self.arrivals
     }
 
     /// The next thing to do, if any.
@@ -200,8 +105,12 @@ impl<P: Copy + Ord + Debug> Sync<P> {
     /// Syncs `space`, of which this node holds `vv` (also after every change
     /// the node made or ingested on its own).
     pub fn handle_holdings(&mut self, space: SpaceId, vv: VersionVector) {
-        let digest = digest(&vv);
-        self.spaces.insert(space, Held { vv, digest });
+        match self.spaces.get_mut(&space) {
+            Some(held) => held.update(vv, self.config.round_ms),
+            None => {
+                self.spaces.insert(space, Held::new(vv));
+            }
+        }
     }
 
     /// The spaces synced, with what this node holds.
@@ -226,6 +135,9 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         }
         self.peers.insert(peer, Peer::default());
         let spaces: Vec<SpaceId> = self.spaces.keys().copied().collect();
+        for held in self.spaces.values_mut() {
+            held.changed(self.config.round_ms);
+        }
         for space in spaces {
             self.start_round(peer, space, now);
         }
@@ -241,22 +153,25 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         for peer in self.peers.values_mut() {
             peer.awaiting.retain(|_, deadline| *deadline > now);
         }
-        if now < self.next_round {
-            return;
-        }
-        self.next_round = now + self.config.round_ms;
-        let spaces: Vec<SpaceId> = self.spaces.keys().copied().collect();
-        for space in spaces {
+        let round_ms = self.config.round_ms;
+        let due: Vec<SpaceId> = self
+            .spaces
+            .iter()
+            .filter(|(_, held)| held.due(now))
+            .map(|(space, _)| *space)
+            .collect();
+        for space in due {
             // One round at a time per space: answers never overlap.
-            if self.peers.values().any(|p| p.awaiting.contains_key(&space)) {
-                continue;
-            }
+            let waiting = self.peers.values().any(|p| p.awaiting.contains_key(&space));
             let peers: Vec<P> = self.peers.keys().copied().collect();
-            if peers.is_empty() {
+            let held = self.spaces.get_mut(&space).expect("due spaces are held");
+            if waiting || peers.is_empty() {
+                held.postpone(now, round_ms);
                 continue;
             }
             self.turn = self.turn.wrapping_add(1);
             let peer = peers[self.turn % peers.len()];
+            held.started(now, round_ms);
             self.start_round(peer, space, now);
         }
     }
@@ -268,12 +183,16 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         let Some(state) = self.peers.get_mut(&peer) else {
             return;
         };
-        // The digest alone when the peer was last seen holding the same.
-        let agreed = state.digests.get(&space) == Some(&held.digest);
+        // The vector on first contact, so a peer that lacks ops answers
+        // with them at once; after that the digest alone. A peer holding
+        // the same says so; one that does not answers with its vector, and
+        // only then are ops asked for: by then an op still on its way by
+        // gossip has mostly arrived, and is not fetched a second time.
+        let first = !state.digests.contains_key(&space);
         let message = SyncMessage::Summary {
             space,
             digest: held.digest,
-            vv: (!agreed).then(|| pack(&held.vv).into()),
+            vv: first.then(|| pack(&held.vv).into()),
             reply: true,
         };
         state.awaiting.insert(space, now + self.config.timeout_ms);
@@ -351,18 +270,35 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                         state.awaiting.remove(&space);
                     }
                 }
+
                 match vv {
                     Some(packed) => match unpack(&packed, &self.spaces[&space].vv) {
-                        Ok(theirs) => self.answer(peer, space, theirs, reply),
+                        Ok(theirs) => {
+                            if let Some(state) = self.peers.get_mut(&peer) {
+                                state.counts.insert(space, theirs.ops);
+                            }
+                            self.answer(peer, space, theirs, reply);
+                        }
                         Err(_) => self.blame(peer, 1, now),
                     },
-                    // They think we agree; we do not: show our vector.
+                    // The digests differ: show our vector.
                     None if digest != ours => self.send_vector(peer, space, true),
+                    // The same holdings: say so, if asked.
+                    None if reply => self.out.push_back(Output::Send {
+                        peer,
+                        message: SyncMessage::Summary {
+                            space,
+                            digest: ours,
+                            vv: None,
+                            reply: false,
+                        },
+                    }),
                     None => {}
                 }
             }
             SyncMessage::Ops { ops, more, .. } => {
                 let blocks: Vec<Vec<u8>> = ops.into_iter().map(ByteBuf::into_vec).collect();
+                self.arrivals.pulled += blocks.len() as u64;
                 if more {
                     self.continue_round(peer, space, &blocks, now);
                 } else if let Some(state) = self.peers.get_mut(&peer) {
@@ -375,6 +311,7 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                 });
             }
             SyncMessage::Push { op, .. } => {
+                self.arrivals.pushed += 1;
                 self.out.push_back(Output::Ingest {
                     peer,
                     space,
@@ -441,6 +378,7 @@ impl<P: Copy + Ord + Debug> Sync<P> {
             p.awaiting.remove(space);
             p.expecting.remove(space);
             p.digests.remove(space);
+            p.counts.remove(space);
         }
     }
 
@@ -538,6 +476,15 @@ impl<P: Copy + Ord + Debug> Sync<P> {
     /// The peers connected now.
     pub fn peers(&self) -> impl Iterator<Item = &P> {
         self.peers.keys()
+    }
+
+    /// The most ops a connected peer holds in `space`, as its vector last
+    /// said: what a sync in progress is heading for.
+    pub fn peer_ops(&self, space: &SpaceId) -> Option<u64> {
+        self.peers
+            .values()
+            .filter_map(|p| p.counts.get(space).copied())
+            .max()
     }
 
     /// Whether `peer` was last seen holding exactly what this node holds in

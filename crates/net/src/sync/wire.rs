@@ -120,6 +120,8 @@ pub struct Resolved {
     /// Whether the sender named authors this node cannot place (it holds
     /// ops of authors this node has none of, or a prefix is ambiguous).
     pub unknown: bool,
+    /// How many ops the sender holds, placed or not.
+    pub ops: u64,
 }
 
 /// Reads a packed vector, placing prefixes among `ours`' authors.
@@ -142,6 +144,7 @@ pub fn unpack(bytes: &[u8], ours: &VersionVector) -> Result<Resolved, WireError>
         let (seq, tail) = unsigned_varint::decode::u64(&rest[PREFIX..])
             .map_err(|e| WireError::Malformed(format!("packed vector: {e}")))?;
         rest = tail;
+        out.ops = out.ops.saturating_add(seq.saturating_add(1));
         match authors.get(&prefix) {
             Some(Some(author)) => out.known.observe(*author, seq),
             _ => out.unknown = true,
