@@ -5,21 +5,17 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use hearth_core::Keypair;
 use hearth_core::op::Body;
-use hearth_net::p2p::{Multiaddr, Network, NetworkError, Options, Status, identity};
-use hearth_node::{Node, SystemEnv};
+use hearth_net::p2p::{Network, NetworkError, Options, Status, identity};
+use hearth_node::Node;
 use hearth_store::MemoryStore;
 
 type Net = Network<MemoryStore>;
 
+mod common;
+
 async fn node(seed: u8) -> Rc<Node<MemoryStore>> {
-    let key = Keypair::from_seed(&[seed; 32]);
-    Rc::new(
-        Node::open(MemoryStore::new(), Some(key), Box::new(SystemEnv))
-            .await
-            .expect("node"),
-    )
+    common::node(Some(seed)).await
 }
 
 /// Runs all three for `secs`, or until `done` holds for the last one.
@@ -48,26 +44,11 @@ async fn run(nets: [&mut Net; 3], secs: u64, done: impl FnMut(&Status) -> bool) 
 
 #[tokio::test(flavor = "current_thread")]
 async fn members_reach_each_other_through_the_relay() {
-    let options = Options {
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
-        relay_server: true,
+    let host_all = Options {
         host_all: true,
         ..Options::default()
     };
-    let mut relay = Network::start(
-        node(1).await,
-        identity::Keypair::generate_ed25519(),
-        options,
-    )
-    .await
-    .expect("relay");
-    let up = relay
-        .run_until(|s| !s.listening.is_empty(), Some(Duration::from_secs(10)))
-        .await
-        .expect("listening");
-    let addr: Multiaddr = format!("{}/p2p/{}", up.listening[0], relay.peer_id())
-        .parse()
-        .expect("addr");
+    let (mut relay, addr) = common::relay(node(1).await, host_all).await;
 
     let member = |n: Rc<Node<MemoryStore>>| {
         let options = Options {
@@ -101,7 +82,7 @@ async fn members_reach_each_other_through_the_relay() {
         .await
         .expect("op");
     let reached = run([&mut relay, &mut alice, &mut bob], 20, |s| {
-        s.circuit_peers >= 1 && s.spaces.iter().any(|(_, ops, _)| *ops == 2)
+        s.circuit_peers >= 1 && s.spaces.iter().any(|s| s.held == 2)
     })
     .await
     .expect("Bob reaches Alice through the relay's circuit");

@@ -8,41 +8,23 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use futures::FutureExt;
+use hearth_core::SpaceId;
 use hearth_core::op::Body;
-use hearth_core::{Keypair, SpaceId};
 use hearth_net::p2p::{Multiaddr, Network, NetworkError, Options, PeerId, Status, identity};
-use hearth_node::{Node, SystemEnv};
+use hearth_node::Node;
 use hearth_store::MemoryStore;
 
 type Net = Network<MemoryStore>;
 
-async fn store_node(seed: Option<u8>) -> Rc<Node<MemoryStore>> {
-    let key = seed.map(|s| Keypair::from_seed(&[s; 32]));
-    Rc::new(
-        Node::open(MemoryStore::new(), key, Box::new(SystemEnv))
-            .await
-            .expect("node"),
-    )
-}
+mod common;
+use common::node;
 
 async fn relay(node: Rc<Node<MemoryStore>>, dial: Vec<Multiaddr>) -> (Net, Multiaddr) {
     let options = Options {
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("addr")],
         dial,
-        relay_server: true,
         ..Options::default()
     };
-    let mut net = Network::start(node, identity::Keypair::generate_ed25519(), options)
-        .await
-        .expect("relay");
-    let up = net
-        .run_until(|s| !s.listening.is_empty(), Some(Duration::from_secs(10)))
-        .await
-        .expect("listening");
-    let addr = format!("{}/p2p/{}", up.listening[0], net.peer_id())
-        .parse()
-        .expect("addr");
-    (net, addr)
+    common::relay(node, options).await
 }
 
 /// Runs `others` in the background until `last` is done (or `secs` pass).
@@ -73,25 +55,25 @@ fn holds(status: &Status, space: &SpaceId, ops: u64) -> bool {
     status
         .spaces
         .iter()
-        .any(|(s, n, agreed)| s == space && *n == ops && *agreed)
+        .any(|s| s.space == *space && s.held == ops && s.agreed)
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_relay_and_a_member_find_the_relay_hosting_a_space() {
-    let author = store_node(Some(1)).await;
+    let author = node(Some(1)).await;
     let space = author.create_space("Orchard").await.expect("space");
     for text in ["one", "two"] {
         let body = Body::Note { text: text.into() };
         author.create_op(&space, body).await.expect("op");
     }
-    let (mut b, b_addr) = relay(store_node(None).await, vec![]).await;
+    let (mut b, b_addr) = relay(node(None).await, vec![]).await;
     let (mut a, _) = relay(author, vec![b_addr.clone()]).await;
     let a_id: PeerId = a.peer_id();
 
     // A's announcement reaches B (A hosts the space; B does not).
-    let (mut c, _) = relay(store_node(None).await, vec![b_addr.clone()]).await;
+    let (mut c, _) = relay(node(None).await, vec![b_addr.clone()]).await;
     let no_dht = run(vec![&mut a, &mut b], &mut c, 3, |s| {
-        s.spaces.iter().any(|(_, n, _)| *n > 0)
+        s.spaces.iter().any(|s| s.held > 0)
     })
     .await;
     assert!(no_dht.is_none(), "C holds nothing it was not asked for");
@@ -105,7 +87,7 @@ async fn a_relay_and_a_member_find_the_relay_hosting_a_space() {
         "C is connected to A: {found:?}"
     );
     assert!(
-        !b.status().spaces.iter().any(|(s, _, _)| *s == space),
+        !b.status().spaces.iter().any(|s| s.space == space),
         "B never hosted the space"
     );
 
@@ -115,7 +97,7 @@ async fn a_relay_and_a_member_find_the_relay_hosting_a_space() {
         ..Options::default()
     };
     let mut member = Network::start(
-        store_node(None).await,
+        node(None).await,
         identity::Keypair::generate_ed25519(),
         options,
     )

@@ -5,8 +5,8 @@
 //!   request-response protocol (CBOR-framed bytes, each a DAG-CBOR
 //!   [`SyncMessage`](crate::sync::SyncMessage); the answer is an empty ack).
 //! - New ops are published on the space's gossipsub topic
-//!   (`hearth/space/<id>`), with signed messages, a size limit and peer
-//!   scoring.
+//!   (`hearth/space/<id>`), with a size limit and peer scoring; the op is
+//!   signed by its author, the gossip envelope is not signed again.
 //! - Natively, a Kademlia DHT (`/hearth/kad/1`) tells which relays host a
 //!   space: relays announce the spaces they host, and nodes dial the
 //!   providers of the spaces they sync.
@@ -23,7 +23,7 @@ mod run;
 mod status;
 mod transport;
 pub use discovery::{Kad, KadEvent};
-pub use run::{Command, Network, NetworkError, Options, Status, Traffic};
+pub use run::{Command, Network, NetworkError, Options, SpaceSync, Status, Traffic};
 #[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
 pub use transport::webrtc_certificate;
 
@@ -106,6 +106,19 @@ fn limits(relay_server: bool) -> connection_limits::ConnectionLimits {
         .with_max_established_per_peer(Some(PER_PEER))
 }
 
+/// Gossipsub's scores, without its penalty for peers that share an IP
+/// address. By default more than ten peers on one address drive each
+/// other's scores below the graylist: a relay then ignores every op they
+/// publish. Members of a cooperative often share one (an office, a
+/// household, a carrier's NAT, loopback in tests); what a peer sends is
+/// rate-limited and blamed per peer by the sync machine instead.
+fn score_params() -> gossipsub::PeerScoreParams {
+    gossipsub::PeerScoreParams {
+        ip_colocation_factor_weight: 0.0,
+        ..gossipsub::PeerScoreParams::default()
+    }
+}
+
 /// Why the behaviour could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("gossipsub: {0}")]
@@ -133,7 +146,11 @@ impl Behaviour {
         let mut config = gossipsub::ConfigBuilder::default();
         config
             .max_transmit_size(128 * 1024)
-            .validation_mode(gossipsub::ValidationMode::Strict)
+            // Every op is signed by its author and checked on ingest: the
+            // envelope names its publisher (`source`, so members can reach
+            // each other through a relay) without signing it again, which
+            // spares every hop a second signature check.
+            .validation_mode(gossipsub::ValidationMode::Permissive)
             .heartbeat_interval(Duration::from_secs(1));
         if relay_server {
             // Members' browsers meet at the relay and often reach no one
@@ -144,13 +161,10 @@ impl Behaviour {
         }
         let config = config.build().map_err(|e| BehaviourError(e.to_string()))?;
         let mut gossipsub =
-            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), config)
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Author(peer_id), config)
                 .map_err(|e| BehaviourError(e.to_string()))?;
         gossipsub
-            .with_peer_score(
-                gossipsub::PeerScoreParams::default(),
-                gossipsub::PeerScoreThresholds::default(),
-            )
+            .with_peer_score(score_params(), gossipsub::PeerScoreThresholds::default())
             .map_err(BehaviourError)?;
         let relay = relay_server.then(|| {
             // A circuit carries a whole sync: far above the defaults of
