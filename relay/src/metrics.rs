@@ -17,6 +17,8 @@ pub struct Metrics {
     ops_ingested: Counter,
     bytes_in: Counter,
     bytes_out: Counter,
+    ops_pushed_in: Counter,
+    ops_pulled_in: Counter,
     reservations: Gauge,
     circuits: Gauge,
     hosting_refused: Counter,
@@ -33,6 +35,8 @@ impl Metrics {
         let ops_ingested = Counter::default();
         let bytes_in = Counter::default();
         let bytes_out = Counter::default();
+        let ops_pushed_in = Counter::default();
+        let ops_pulled_in = Counter::default();
         let reservations = Gauge::default();
         let circuits = Gauge::default();
         let hosting_refused = Counter::default();
@@ -60,6 +64,16 @@ impl Metrics {
             bytes_out.clone(),
         );
         registry.register(
+            "ops_pushed_received",
+            "Ops received by gossip push, duplicates included",
+            ops_pushed_in.clone(),
+        );
+        registry.register(
+            "ops_pulled_received",
+            "Ops received in anti-entropy batches, duplicates included",
+            ops_pulled_in.clone(),
+        );
+        registry.register(
             "reservations",
             "Peers holding a circuit relay reservation",
             reservations.clone(),
@@ -74,6 +88,8 @@ impl Metrics {
             ops_ingested,
             bytes_in,
             bytes_out,
+            ops_pushed_in,
+            ops_pulled_in,
             reservations,
             circuits,
             hosting_refused,
@@ -82,22 +98,20 @@ impl Metrics {
 
     /// Takes in the network's current status.
     pub fn observe(&self, status: &Status) {
-        let ops: u64 = status.spaces.iter().map(|(_, n, _)| n).sum();
+        let ops: u64 = status.spaces.iter().map(|s| s.held).sum();
         let before = u64::try_from(self.ops_stored.get()).unwrap_or(0);
         self.ops_ingested.inc_by(ops.saturating_sub(before));
         self.ops_stored.set(gauge_value(ops));
         self.peers.set(gauge_value(status.peers.len() as u64));
         self.spaces.set(gauge_value(status.spaces.len() as u64));
         let t = &status.traffic;
-        self.bytes_in
-            .inc_by(t.bytes_in.saturating_sub(self.bytes_in.get()));
-        self.bytes_out
-            .inc_by(t.bytes_out.saturating_sub(self.bytes_out.get()));
+        follow(&self.bytes_in, t.bytes_in);
+        follow(&self.bytes_out, t.bytes_out);
+        follow(&self.ops_pushed_in, t.ops_pushed_in);
+        follow(&self.ops_pulled_in, t.ops_pulled_in);
         self.reservations.set(gauge_value(t.reservations as u64));
         self.circuits.set(gauge_value(t.circuits as u64));
-        let refused = status.refused_hosting.len() as u64;
-        self.hosting_refused
-            .inc_by(refused.saturating_sub(self.hosting_refused.get()));
+        follow(&self.hosting_refused, status.refused_hosting.len() as u64);
     }
 
     /// The Prometheus text exposition.
@@ -106,6 +120,11 @@ impl Metrics {
         encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
     }
+}
+
+/// Brings a counter up to the network's running total.
+fn follow(counter: &Counter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
 }
 
 fn gauge_value(n: u64) -> i64 {

@@ -8,7 +8,7 @@ use tower::ServiceExt;
 use std::sync::Arc;
 
 use hearth_core::{Keypair, SpaceId};
-use hearth_net::p2p::{PeerId, Status, Traffic};
+use hearth_net::p2p::{PeerId, SpaceSync, Status, Traffic};
 use hearth_relay::Metrics;
 
 fn site() -> tempfile::TempDir {
@@ -124,7 +124,12 @@ async fn metrics_follow_the_network_in_prometheus_text() {
     let space = SpaceId::derive(Keypair::from_seed(&[3; 32]).did().public_key(), b"m");
     let status = |ops: u64, bytes_in: u64, reservations: usize| Status {
         peers: vec![PeerId::random(), PeerId::random()],
-        spaces: vec![(space, ops, true)],
+        spaces: vec![SpaceSync {
+            space,
+            held: ops,
+            agreed: true,
+            peer_held: Some(ops),
+        }],
         listening: vec![],
         circuit_peers: 0,
         traffic: Traffic {
@@ -132,6 +137,8 @@ async fn metrics_follow_the_network_in_prometheus_text() {
             bytes_out: 7,
             reservations,
             circuits: 1,
+            ops_pushed_in: ops * 2,
+            ops_pulled_in: 3,
         },
         dial_error: None,
         refused_hosting: vec![(space, "not a member".into()); ops as usize / 20],
@@ -156,6 +163,11 @@ async fn metrics_follow_the_network_in_prometheus_text() {
         metric(&text, "hearth_relay_sync_received_bytes_total"),
         1500.0
     );
+    assert_eq!(
+        metric(&text, "hearth_relay_ops_pushed_received_total"),
+        80.0
+    );
+    assert_eq!(metric(&text, "hearth_relay_ops_pulled_received_total"), 3.0);
     assert_eq!(metric(&text, "hearth_relay_reservations"), 1.0);
     assert_eq!(metric(&text, "hearth_relay_circuits"), 1.0);
     assert_eq!(metric(&text, "hearth_relay_hosting_refused_total"), 2.0);

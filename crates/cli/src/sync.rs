@@ -73,9 +73,7 @@ pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
                     let line = status
                         .spaces
                         .iter()
-                        .map(|(s, ops, agreed)| {
-                            format!("{s} {ops} ops{}", if *agreed { " (in step)" } else { "" })
-                        })
+                        .map(|s| format!("{} {s}", s.space))
                         .collect::<Vec<_>>()
                         .join(", ");
                     let line = format!("{} peer(s): {line}", status.peers.len());
@@ -87,16 +85,16 @@ pub fn run(node: Node<RedbStore>, request: Request) -> Result<()> {
                         && status
                             .spaces
                             .iter()
-                            .filter(|(s, _, _)| counts(s))
-                            .all(|(_, _, agreed)| *agreed);
+                            .filter(|s| counts(&s.space))
+                            .all(|s| s.agreed);
                     !watch && agreed
                 },
                 (!watch).then_some(request.timeout),
             )
             .await
             .context("syncing")?;
-        for (space, ops, _) in status.spaces.iter().filter(|(s, _, _)| counts(s)) {
-            println!("{space} {ops}");
+        for s in status.spaces.iter().filter(|s| counts(&s.space)) {
+            println!("{} {}", s.space, s.held);
         }
         Ok(())
     })

@@ -21,7 +21,7 @@ use web_time::Instant;
 
 use super::circuit::Circuits;
 use super::discovery::Discovery;
-pub use super::status::{Command, NetworkError, Options, Status, Traffic};
+pub use super::status::{Command, NetworkError, Options, SpaceSync, Status, Traffic};
 use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
 use crate::sync::{Config, HostRequest, Output, Sync, SyncMessage};
@@ -170,9 +170,11 @@ impl<S: Store> Network<S> {
         let spaces = self
             .sync
             .holdings()
-            .map(|(space, vv)| {
-                let agreed = peers.iter().any(|p| self.sync.agrees(p, space));
-                (*space, vv.op_count(), agreed)
+            .map(|(space, vv)| SpaceSync {
+                space: *space,
+                held: vv.op_count(),
+                agreed: peers.iter().any(|p| self.sync.agrees(p, space)),
+                peer_held: self.sync.peer_ops(space),
             })
             .collect();
         Status {
@@ -182,6 +184,8 @@ impl<S: Store> Network<S> {
             circuit_peers: self.circuits.reached(),
             traffic: Traffic {
                 reservations: self.reserved.len(),
+                ops_pushed_in: self.sync.arrivals().pushed,
+                ops_pulled_in: self.sync.arrivals().pulled,
                 ..self.traffic
             },
             dial_error: self.dial_error.clone(),
@@ -200,7 +204,10 @@ impl<S: Store> Network<S> {
         let tick = Duration::from_millis(250);
         let mut next_tick = Instant::now();
         loop {
+            // What the node committed and what the last event asked for go
+            // out before the loop waits again (a local op is published now).
             self.take_changes().await?;
+            self.flush().await?;
             let status = self.status();
             if done(&status) {
                 return Ok(status);
@@ -231,7 +238,6 @@ impl<S: Store> Network<S> {
                     () = Delay::new(wait).fuse() => {}
                 }
             }
-            self.flush().await?;
         }
     }
 

@@ -58,9 +58,8 @@ pub enum NetworkError {
 pub struct Status {
     /// Connected peers.
     pub peers: Vec<PeerId>,
-    /// Per space: ops held, and whether a connected peer is known to hold
-    /// exactly the same.
-    pub spaces: Vec<(SpaceId, u64, bool)>,
+    /// How each space synced stands.
+    pub spaces: Vec<SpaceSync>,
     /// Where this peer listens.
     pub listening: Vec<Multiaddr>,
     /// Peers reached through a relay's circuit (members' browsers).
@@ -74,6 +73,38 @@ pub struct Status {
     pub refused_hosting: Vec<(SpaceId, String)>,
 }
 
+/// How one space stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpaceSync {
+    /// The space.
+    pub space: SpaceId,
+    /// Ops this node holds.
+    pub held: u64,
+    /// Whether a connected peer is known to hold exactly the same.
+    pub agreed: bool,
+    /// The most ops a connected peer holds, as its vector last said: where
+    /// a sync in progress is heading.
+    pub peer_held: Option<u64>,
+}
+
+impl SpaceSync {
+    /// Ops still to come, as far as a peer said (its count less ours).
+    pub fn missing(&self) -> Option<u64> {
+        self.peer_held.map(|p| p.saturating_sub(self.held))
+    }
+}
+
+/// "12 ops (in step)", "40 of 100 ops", or "12 ops" while nothing is known.
+impl std::fmt::Display for SpaceSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.agreed, self.peer_held) {
+            (true, _) => write!(f, "{} ops (in step)", self.held),
+            (false, Some(peer)) if peer > self.held => write!(f, "{} of {peer} ops", self.held),
+            _ => write!(f, "{} ops", self.held),
+        }
+    }
+}
+
 /// Counters a relay's operator watches (`/metrics`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traffic {
@@ -85,12 +116,16 @@ pub struct Traffic {
     pub reservations: usize,
     /// Circuits this relay carries now.
     pub circuits: usize,
+    /// Ops received by gossip push (duplicates included).
+    pub ops_pushed_in: u64,
+    /// Ops received in anti-entropy batches (duplicates included).
+    pub ops_pulled_in: u64,
 }
 
 impl Status {
     /// Whether every space agrees with some connected peer.
     pub fn in_sync(&self) -> bool {
-        !self.peers.is_empty() && self.spaces.iter().all(|(_, _, agreed)| *agreed)
+        !self.peers.is_empty() && self.spaces.iter().all(|s| s.agreed)
     }
 }
 
