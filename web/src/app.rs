@@ -6,6 +6,7 @@ use std::rc::Rc;
 use hearth_core::chapter::{ChapterOp, InviteLink};
 use hearth_core::op::Body;
 use hearth_core::{Keypair, Op, SpaceId};
+use hearth_net::p2p::SpaceSync;
 use hearth_node::{Node, SystemEnv};
 use hearth_store::{IdbStore, Store};
 use leptos::prelude::*;
@@ -105,8 +106,8 @@ pub(crate) struct Ui {
     pub(crate) proposal: RwSignal<ProposalDetail>,
     /// How the network stands, in words.
     network: RwSignal<String>,
-    /// The spaces a connected peer is known to hold exactly as this node.
-    in_step: RwSignal<Vec<SpaceId>>,
+    /// How each space's sync stands.
+    sync: RwSignal<Vec<SpaceSync>>,
 }
 
 /// Starts the app: mounts it and opens the node.
@@ -127,7 +128,7 @@ fn App() -> impl IntoView {
         progress: RwSignal::new(None),
         imported: RwSignal::new(None),
         network: RwSignal::new("not connected".into()),
-        in_step: RwSignal::new(Vec::new()),
+        sync: RwSignal::new(Vec::new()),
         invite: RwSignal::new(crate::chapter::link_in_address()),
         proposal: RwSignal::new(ProposalDetail::default()),
     };
@@ -222,7 +223,7 @@ pub(crate) async fn open_node(ui: Ui, identity: Option<Keypair>) {
             });
             let node = Rc::new(node);
             NODE.with(|n| *n.borrow_mut() = Some(node.clone()));
-            spawn_local(network::connect(node, ui.network, ui.in_step));
+            spawn_local(network::connect(node, ui.network, ui.sync));
         }
         Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
     }
@@ -444,11 +445,7 @@ fn Home(ui: Ui) -> impl IntoView {
                                 1 => " · 1 proposal needs your vote".to_string(),
                                 n => format!(" · {n} proposals need your vote"),
                             }}
-                            {move || if ui.in_step.get().contains(&row.id) {
-                                " · in step with the network"
-                            } else {
-                                " · not yet in step with the network"
-                            }}
+                            {move || network::progress(&ui.sync.get(), &row.id)}
                         </span>
                     </li>
                 </For>

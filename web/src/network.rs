@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use futures::channel::mpsc::Sender;
 use hearth_core::SpaceId;
-use hearth_net::p2p::{Command, Multiaddr, Network, Options, Status, identity};
+use hearth_net::p2p::{Command, Multiaddr, Network, Options, SpaceSync, Status, identity};
 use hearth_node::Node;
 use hearth_store::IdbStore;
 use leptos::prelude::*;
@@ -24,11 +24,11 @@ thread_local! {
 
 /// Connects and keeps syncing for as long as the page lives; `state` says
 /// how it stands, in words for the member.
-/// `in_step` lists the spaces a connected peer holds exactly as this node.
+/// `sync` says how each space's sync stands.
 pub async fn connect(
     node: Rc<Node<IdbStore>>,
     state: RwSignal<String>,
-    in_step: RwSignal<Vec<SpaceId>>,
+    sync: RwSignal<Vec<SpaceSync>>,
 ) {
     let generation = GENERATION.with(|g| {
         g.set(g.get() + 1);
@@ -86,14 +86,8 @@ pub async fn connect(
                 if state.get_untracked() != now {
                     state.set(now);
                 }
-                let agreed: Vec<SpaceId> = status
-                    .spaces
-                    .iter()
-                    .filter(|(_, _, agreed)| *agreed)
-                    .map(|(space, _, _)| *space)
-                    .collect();
-                if in_step.get_untracked() != agreed {
-                    in_step.set(agreed);
+                if sync.with_untracked(|s| *s != status.spaces) {
+                    sync.set(status.spaces.clone());
                 }
                 false
             },
@@ -131,14 +125,11 @@ fn describe(status: &Status, via: &str) -> String {
     if status.peers.is_empty() {
         return "connecting to the relay…".into();
     }
-    let behind = status
-        .spaces
-        .iter()
-        .filter(|(_, _, agreed)| !agreed)
-        .count();
-    let sync = match behind {
-        0 => format!("online over {via} · in step with the relay"),
-        n => format!("online over {via} · syncing {n} space(s)"),
+    let behind: Vec<&SpaceSync> = status.spaces.iter().filter(|s| !s.agreed).collect();
+    let sync = match behind[..] {
+        [] => format!("online over {via} · in step with the relay"),
+        [one] => format!("online over {via} · syncing 1 space: {one}"),
+        ref many => format!("online over {via} · syncing {} spaces", many.len()),
     };
     let sync = match status.circuit_peers {
         0 => sync,
@@ -148,6 +139,16 @@ fn describe(status: &Status, via: &str) -> String {
     match &status.dial_error {
         Some(e) => format!("{sync} · {e}"),
         None => sync,
+    }
+}
+
+/// How `space`'s sync stands, for its row in the list of spaces.
+pub fn progress(spaces: &[SpaceSync], space: &SpaceId) -> String {
+    match spaces.iter().find(|s| s.space == *space) {
+        Some(s) if s.agreed => " · in step with the network".into(),
+        Some(s) if s.missing().is_some_and(|m| m > 0) => format!(" · syncing: {s}"),
+        Some(_) => " · syncing…".into(),
+        None => " · not yet in step with the network".into(),
     }
 }
 
