@@ -6,7 +6,8 @@
 #     run it again with 100000 for the 100k reload figure);
 #   - the web app's bundle size, gzipped;
 #   - cold sync of a 100,000-op space (HEARTH_BENCH_SYNC_OPS) from a relay into
-#     a fresh page: seconds until it shows every op (target < 15 s).
+#     a fresh page, over WebSocket and over WebRTC-direct: seconds until it
+#     shows every op (target < 15 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --all
@@ -32,5 +33,7 @@ cargo test --workspace --no-run --locked >/dev/null 2>&1
 cargo bench -p hearth-relay --bench cold_sync --no-run --locked >/dev/null 2>&1
 cd tests/e2e
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
-HEARTH_RELAY_BIN="$PWD/../../target/release/hearth-relay" node cold-sync.bench.js \
-  | grep -E 'browser|busy'
+for via in websocket webrtc; do
+  HEARTH_BENCH_VIA=$via HEARTH_RELAY_BIN="$PWD/../../target/release/hearth-relay" \
+    node cold-sync.bench.js | grep -E 'browser|busy'
+done

@@ -68,7 +68,7 @@ fn main() -> Result<()> {
                 s.in_sync()
                     && s.spaces
                         .iter()
-                        .any(|(sp, ops, _)| *sp == space && *ops == n as u64)
+                        .any(|s| s.space == space && s.held == n as u64)
             },
             Some(Duration::from_secs(600)),
         );

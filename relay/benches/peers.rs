@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,9 @@ struct Shared {
     written: Mutex<HashMap<OpId, Instant>>,
     /// Per op: how long each peer took to hold it.
     delivered: Mutex<HashMap<OpId, Vec<Duration>>>,
+    /// Ops the peers received by gossip push and in anti-entropy batches.
+    pushed: AtomicU64,
+    pulled: AtomicU64,
 }
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -56,7 +59,7 @@ impl Drop for Relay {
 }
 
 impl Relay {
-    fn start(dir: &std::path::Path) -> Result<(Relay, Multiaddr)> {
+    fn start(dir: &std::path::Path) -> Result<(Relay, Multiaddr, String)> {
         let web = dir.join("web");
         std::fs::create_dir_all(&web)?;
         std::fs::write(
@@ -76,9 +79,15 @@ impl Relay {
             .context("starting hearth-relay")?;
         let stdout = child.stdout.take().context("relay stdout")?;
         let relay = Relay(child);
+        let mut http = None;
         for line in BufReader::new(stdout).lines() {
-            if let Some(addr) = line?.strip_prefix("Hearth relay peer: ") {
-                return Ok((relay, addr.parse()?));
+            let line = line?;
+            if let Some(url) = line.strip_prefix("Hearth is running: open http://") {
+                http = Some(url.trim_end_matches('/').to_string());
+            }
+            if let Some(addr) = line.strip_prefix("Hearth relay peer: ") {
+                let http = http.context("the relay's HTTP address")?;
+                return Ok((relay, addr.parse()?, http));
             }
         }
         bail!("the relay exited before listening")
@@ -87,6 +96,18 @@ impl Relay {
     fn pid(&self) -> u32 {
         self.0.id()
     }
+}
+
+/// One of the relay's `/metrics` counters (plain HTTP/1.0 on loopback).
+fn relay_metric(http: &str, name: &str) -> Result<f64> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(http)?;
+    write!(stream, "GET /metrics HTTP/1.0\r\nHost: {http}\r\n\r\n")?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text)?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .with_context(|| format!("no {name} in the relay's metrics"))
 }
 
 /// The relay's resident memory, in KiB.
@@ -180,13 +201,21 @@ fn peers(
             let ready = shared.clone();
             tokio::task::spawn_local(async move {
                 let mut counted = false;
+                let (mut pushed, mut pulled) = (0, 0);
                 network
                     .run_until(
                         |s| {
-                            if !counted
-                                && s.in_sync()
-                                && s.spaces.iter().any(|(_, ops, _)| *ops > 0)
-                            {
+                            let t = &s.traffic;
+                            if (t.ops_pushed_in, t.ops_pulled_in) != (pushed, pulled) {
+                                ready
+                                    .pushed
+                                    .fetch_add(t.ops_pushed_in - pushed, Ordering::Relaxed);
+                                ready
+                                    .pulled
+                                    .fetch_add(t.ops_pulled_in - pulled, Ordering::Relaxed);
+                                (pushed, pulled) = (t.ops_pushed_in, t.ops_pulled_in);
+                            }
+                            if !counted && s.in_sync() && s.spaces.iter().any(|s| s.held > 0) {
                                 counted = true;
                                 ready.ready.fetch_add(1, Ordering::Relaxed);
                             }
@@ -238,7 +267,7 @@ fn main() -> Result<()> {
     let n = env_or("HEARTH_BENCH_PEERS", 1_000);
     let k = env_or("HEARTH_BENCH_OPS", 50);
     let dir = tempfile::tempdir()?;
-    let (relay, addr) = Relay::start(dir.path())?;
+    let (relay, addr, http) = Relay::start(dir.path())?;
     let pid = relay.pid();
     std::thread::sleep(Duration::from_millis(500));
     let rss_idle = rss_kib(pid)?;
@@ -279,6 +308,16 @@ fn main() -> Result<()> {
     // The writer starts 2 s after all are ready.
     let t = Instant::now();
     let cpu1 = cpu(pid)?;
+    let own1 = cpu(std::process::id())?;
+    let arrived = |shared: &Shared| {
+        (
+            shared.pushed.load(Ordering::Relaxed),
+            shared.pulled.load(Ordering::Relaxed),
+        )
+    };
+    let (pushed0, pulled0) = arrived(&shared);
+    let relay_pushed = || relay_metric(&http, "hearth_relay_ops_pushed_received_total");
+    let relay_pushed0 = relay_pushed()?;
     while !shared.done.load(Ordering::Relaxed) {
         if shown.elapsed() >= Duration::from_secs(2) {
             shown = Instant::now();
@@ -288,6 +327,9 @@ fn main() -> Result<()> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let (wall, cpu_ops) = (t.elapsed(), cpu(pid)? - cpu1);
+    let cpu_peers = cpu(std::process::id())? - own1;
+    let (pushed, pulled) = arrived(&shared);
+    let relay_pushed = relay_pushed()? - relay_pushed0;
 
     let delivered = shared.delivered.lock().expect("lock");
     let mut each: Vec<Duration> = delivered.values().flatten().copied().collect();
@@ -316,6 +358,10 @@ fn main() -> Result<()> {
         100.0 * cpu_ops.as_secs_f64() / wall.as_secs_f64()
     );
     println!(
+        "peers' CPU (this process, {n} nodes): {:.0}% of one core while delivering ops",
+        100.0 * cpu_peers.as_secs_f64() / wall.as_secs_f64()
+    );
+    println!(
         "latency publish -> one peer: p50 {:.1} ms, p99 {:.1} ms ({} deliveries, {missed} missed)",
         ms(percentile(&each, 0.5)),
         ms(percentile(&each, 0.99)),
@@ -326,6 +372,12 @@ fn main() -> Result<()> {
         ms(percentile(&all, 0.5)),
         ms(percentile(&all, 0.99)),
         all.len()
+    );
+    println!(
+        "ops received while delivering: {} by gossip push, {} in anti-entropy batches; \
+         the relay received {relay_pushed} of the {k} by push",
+        pushed - pushed0,
+        pulled - pulled0
     );
     println!(
         "ratio latency_all_p50/latency_one_p50 = {:.2}",

@@ -3,7 +3,8 @@
 // redb replica; a fresh member's page in headless Chromium joins the space by
 // id and syncs it into IndexedDB. Prints ops/s and total seconds from the
 // click on Join until the page shows every op, and how busy the page's main
-// thread and the relay were. HEARTH_PROFILE=1 also prints the page's hottest
+// thread and the relay were. HEARTH_BENCH_VIA=webrtc syncs over WebRTC-direct
+// (the relay then has no WebSocket listener). HEARTH_PROFILE=1 also prints the page's hottest
 // functions (build with HEARTH_KEEP_NAMES=1 scripts/build-web.sh for names).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -26,7 +27,9 @@ const relayDir = join(work, 'relay');
 mkdirSync(relayDir);
 copyFileSync(join(work, 'cli', 'hearth.redb'), join(relayDir, 'replica.redb'));
 
-const relay = await startRelay(undefined, relayDir);
+const via = process.env.HEARTH_BENCH_VIA ?? 'websocket';
+const ports = via === 'webrtc' ? { ws: null, tcp: 0, webrtc: 0 } : { ws: 0, tcp: 0 };
+const relay = await startRelay(undefined, relayDir, ports);
 const context = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
 try {
   const page = context.pages()[0] ?? (await context.newPage());
@@ -65,9 +68,9 @@ try {
     });
     for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${v.toFixed(0).padStart(7)} ms ${k}`);
   }
-  console.log(`browser cold sync: ${n} ops in ${seconds.toFixed(1)} s, ${Math.round(n / seconds)} ops/s`);
+  console.log(`browser cold sync over ${via}: ${n} ops in ${seconds.toFixed(1)} s, ${Math.round(n / seconds)} ops/s`);
   console.log(`page main thread busy ${(await busy() - busyBefore).toFixed(1)} s, relay CPU ${(relayCpu() - relayBefore).toFixed(1)} s`);
-  console.log(`browser_cold_sync_s = ${seconds.toFixed(1)}`);
+  console.log(`browser_cold_sync_${via}_s = ${seconds.toFixed(1)}`);
 } finally {
   await context.close();
   relay.stop();
