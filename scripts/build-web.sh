@@ -9,4 +9,5 @@ HEARTH_VERIFIER_WASM="$(../scripts/build-verifier.sh)"
 export HEARTH_VERIFIER_WASM
 # What members download: the `web` profile in Cargo.toml (LTO, no debug
 # info, size-optimised except the crates that do the browser's heavy work).
-trunk build --release --cargo-profile web --locked "$@"
+# The test suite sets HEARTH_WEB_PROFILE=web-test: the same without LTO.
+trunk build --release --cargo-profile "${HEARTH_WEB_PROFILE:-web}" --locked "$@"

@@ -8,10 +8,11 @@
 # and a short fuzz run of every decoder. (The benchmarks: scripts/bench.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh --all
-
-step() { printf '\n== %s\n' "$*"; }
 t0=$(date +%s)
+step() { printf '\n== %s (at %d s)\n' "$*" $(( $(date +%s) - t0 )); }
+
+step "setup"
+scripts/setup.sh --all
 
 step "format"
 cargo fmt --all --check
@@ -36,6 +37,9 @@ scripts/wasm-cargo.sh test -p hearth-store --test idb --locked
 step "the node on IndexedDB, in headless Chromium"
 scripts/wasm-cargo.sh test -p hearth-node --test browser --locked
 
+# The web app and its signature worker as members get them, less the LTO
+# pass (the `web-test` profile in Cargo.toml).
+export HEARTH_WEB_PROFILE=web-test
 step "signature checks in a Web Worker, in headless Chromium"
 HEARTH_VERIFIER_WASM="$(scripts/build-verifier.sh)"
 export HEARTH_VERIFIER_WASM
