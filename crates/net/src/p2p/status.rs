@@ -145,3 +145,29 @@ pub enum Command {
         space: SpaceId,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space(held: u64, agreed: bool, peer_held: Option<u64>) -> SpaceSync {
+        SpaceSync {
+            space: SpaceId::from_bytes([1; 32]),
+            held,
+            agreed,
+            peer_held,
+        }
+    }
+
+    #[test]
+    fn a_space_says_how_far_its_sync_is() {
+        assert_eq!(space(12, true, Some(12)).to_string(), "12 ops (in step)");
+        assert_eq!(space(40, false, Some(100)).to_string(), "40 of 100 ops");
+        assert_eq!(space(40, false, Some(100)).missing(), Some(60));
+        // Nothing heard yet, or the peer holds fewer (it lacks ours).
+        assert_eq!(space(12, false, None).to_string(), "12 ops");
+        assert_eq!(space(12, false, None).missing(), None);
+        assert_eq!(space(12, false, Some(5)).to_string(), "12 ops");
+        assert_eq!(space(12, false, Some(5)).missing(), Some(0));
+    }
+}
