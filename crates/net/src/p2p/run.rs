@@ -177,6 +177,7 @@ impl<S: Store> Network<S> {
                 peer_held: self.sync.peer_ops(space),
             })
             .collect();
+        let arrivals = self.sync.arrivals();
         Status {
             peers,
             spaces,
@@ -184,8 +185,8 @@ impl<S: Store> Network<S> {
             circuit_peers: self.circuits.reached(),
             traffic: Traffic {
                 reservations: self.reserved.len(),
-                ops_pushed_in: self.sync.arrivals().pushed,
-                ops_pulled_in: self.sync.arrivals().pulled,
+                ops_pushed_in: arrivals.pushed,
+                ops_pulled_in: arrivals.pulled,
                 ..self.traffic
             },
             dial_error: self.dial_error.clone(),

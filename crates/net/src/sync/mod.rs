@@ -136,7 +136,7 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         self.peers.insert(peer, Peer::default());
         let spaces: Vec<SpaceId> = self.spaces.keys().copied().collect();
         for held in self.spaces.values_mut() {
-            held.changed(self.config.round_ms);
+            held.met_peer(self.config.round_ms);
         }
         for space in spaces {
             self.start_round(peer, space, now);
@@ -270,7 +270,6 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                         state.awaiting.remove(&space);
                     }
                 }
-
                 match vv {
                     Some(packed) => match unpack(&packed, &self.spaces[&space].vv) {
                         Ok(theirs) => {
@@ -284,15 +283,7 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                     // The digests differ: show our vector.
                     None if digest != ours => self.send_vector(peer, space, true),
                     // The same holdings: say so, if asked.
-                    None if reply => self.out.push_back(Output::Send {
-                        peer,
-                        message: SyncMessage::Summary {
-                            space,
-                            digest: ours,
-                            vv: None,
-                            reply: false,
-                        },
-                    }),
+                    None if reply => self.send_digest(peer, space),
                     None => {}
                 }
             }
@@ -398,16 +389,22 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         if reply && behind {
             self.send_vector(peer, space, false);
         } else if reply && !ahead(&held.vv, &theirs.known) {
-            // The same holdings: say so (the digest alone), so the peer
-            // knows the round is over and stops sending its vector.
-            let message = SyncMessage::Summary {
-                space,
-                digest: held.digest,
-                vv: None,
-                reply: false,
-            };
-            self.out.push_back(Output::Send { peer, message });
+            // The same holdings: say so, so the peer knows the round is
+            // over and stops sending its vector.
+            self.send_digest(peer, space);
         }
+    }
+
+    /// Tells `peer` this node holds the same in `space`: its digest alone,
+    /// wanting no answer.
+    fn send_digest(&mut self, peer: P, space: SpaceId) {
+        let message = SyncMessage::Summary {
+            space,
+            digest: self.spaces[&space].digest,
+            vv: None,
+            reply: false,
+        };
+        self.out.push_back(Output::Send { peer, message });
     }
 
     /// Sends `peer` this node's full vector for `space`.

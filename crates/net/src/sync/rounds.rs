@@ -1,10 +1,10 @@
 //! What a node holds of one space, and when its next anti-entropy round is
 //! due. Each round doubles the wait for the next, up to [`QUIET_SHIFT_MAX`]
 //! doublings; a new peer brings them back to one per `round_ms`, a change
-//! in the holdings (an op written or received) to one per two. An idle member on a
-//! relay so asks every 8 s instead of every second, and a relay with a
-//! thousand idle members answers about a hundred digests a second, not a
-//! thousand; an op lost on its way is repaired within 8 s.
+//! in the holdings (an op written or received) to one per two. An idle
+//! member on a relay so asks every 8 s instead of every second, and a relay
+//! with a thousand idle members answers about a hundred digests a second,
+//! not a thousand; an op lost on its way is repaired within 8 s.
 
 use hearth_core::VersionVector;
 
@@ -53,7 +53,7 @@ impl Held {
     }
 
     /// A new peer: the next round comes within `round_ms` of the last.
-    pub(super) fn changed(&mut self, round_ms: u64) {
+    pub(super) fn met_peer(&mut self, round_ms: u64) {
         self.quiet = 0;
         self.next = self.next.min(self.last + round_ms);
     }
