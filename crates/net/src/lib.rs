@@ -6,6 +6,7 @@
 //!   with a virtual clock, used by the tests and the overhead benchmark.
 //! - `p2p` (feature `p2p`): the libp2p behaviour and, on native, the runner
 //!   that carries sync over it.
+//! - [`webrtc`]: browser-to-browser WebRTC signaling, sans-IO.
 
 pub mod driver;
 #[cfg(feature = "p2p")]
@@ -13,3 +14,4 @@ pub mod p2p;
 #[doc(hidden)]
 pub mod sim;
 pub mod sync;
+pub mod webrtc;
