@@ -132,6 +132,8 @@ async fn metrics_follow_the_network_in_prometheus_text() {
         }],
         listening: vec![],
         circuit_peers: 0,
+        links: Vec::new(),
+        direct_error: None,
         traffic: Traffic {
             bytes_in,
             bytes_out: 7,

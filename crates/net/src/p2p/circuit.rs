@@ -5,10 +5,10 @@
 //! then runs over the circuit like over any connection (the relay's circuit
 //! limits are raised far above libp2p's defaults).
 //!
-//! Direct browser-to-browser WebRTC upgrades these circuits later; the
-//! addresses are the ones it needs.
+//! Direct browser-to-browser WebRTC (`super::direct`) replaces these
+//! circuits where both ends are browsers that can.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use libp2p::core::transport::ListenerId;
 use libp2p::multiaddr::Protocol;
@@ -28,8 +28,6 @@ pub(super) struct Circuits {
     relays: HashMap<PeerId, (Multiaddr, Option<ListenerId>)>,
     /// Peers dialled through a relay, and when.
     tried: HashMap<PeerId, u64>,
-    /// Peers connected through a circuit (either way).
-    reached: HashSet<PeerId>,
 }
 
 impl Circuits {
@@ -46,21 +44,11 @@ impl Circuits {
             enabled,
             relays,
             tried: HashMap::new(),
-            reached: HashSet::new(),
         }
     }
 
-    /// A connection to `peer` is up (`via` the address dialled, or the one
-    /// it came in on): if it is a relay, reserve on it.
-    pub(super) fn connected(
-        &mut self,
-        swarm: &mut Swarm<Behaviour>,
-        peer: PeerId,
-        via: &Multiaddr,
-    ) {
-        if via.iter().any(|p| p == Protocol::P2pCircuit) {
-            self.reached.insert(peer);
-        }
+    /// A connection to `peer` is up: if it is a relay, reserve on it.
+    pub(super) fn connected(&mut self, swarm: &mut Swarm<Behaviour>, peer: PeerId) {
         if !self.enabled {
             return;
         }
@@ -74,7 +62,6 @@ impl Circuits {
     /// The last connection to `peer` closed: a relay's reservation went
     /// with it (the next connection makes a new one).
     pub(super) fn disconnected(&mut self, swarm: &mut Swarm<Behaviour>, peer: PeerId) {
-        self.reached.remove(&peer);
         if let Some((_, listener)) = self.relays.get_mut(&peer)
             && let Some(id) = listener.take()
         {
@@ -119,10 +106,5 @@ impl Circuits {
             .with(Protocol::P2pCircuit)
             .with(Protocol::P2p(source));
         let _ = swarm.dial(addr);
-    }
-
-    /// Peers connected through a relay's circuit right now.
-    pub(super) fn reached(&self) -> usize {
-        self.reached.len()
     }
 }

@@ -6,7 +6,7 @@
 //!   [`SyncMessage`](crate::sync::SyncMessage); the answer is an empty ack).
 //! - New ops are published on the space's gossipsub topic
 //!   (`hearth/space/<id>`), with a size limit and peer scoring; the op is
-//!   signed by its author, the gossip envelope is not signed again.
+//!   signed by its author, the gossip envelope by its publisher.
 //! - Natively, a Kademlia DHT (`/hearth/kad/1`) tells which relays host a
 //!   space: relays announce the spaces they host, and nodes dial the
 //!   providers of the spaces they sync.
@@ -15,15 +15,21 @@
 //!   so a sync is never cut off), members its client.
 
 mod circuit;
+mod direct;
 #[cfg_attr(target_arch = "wasm32", path = "discovery_none.rs")]
 mod discovery;
 #[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
 mod hold;
+mod relayed;
 mod run;
 mod status;
 mod transport;
+#[cfg(target_arch = "wasm32")]
+pub mod webrtc;
+pub use direct::{is_webrtc, parse_webrtc_addr};
 pub use discovery::{Kad, KadEvent};
-pub use run::{Command, Network, NetworkError, Options, SpaceSync, Status, Traffic};
+pub use relayed::Relayed;
+pub use run::{Command, Link, Network, NetworkError, Options, SpaceSync, Status, Traffic};
 #[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
 pub use transport::webrtc_certificate;
 
@@ -80,6 +86,10 @@ mod composed {
         pub relay_client: Toggle<relay::client::Behaviour>,
         /// Which relays host a space (native only).
         pub kad: Kad,
+        /// Browser-to-browser WebRTC signaling streams (browsers only).
+        pub signaling: Toggle<libp2p_stream::Behaviour>,
+        /// Relayed connections for WebRTC signaling (browsers only).
+        pub relayed: Toggle<Relayed>,
     }
 }
 
@@ -126,13 +136,16 @@ pub struct BehaviourError(String);
 
 impl Behaviour {
     /// The behaviour of a peer with `key`: a relay server when `relay` is
-    /// set, a relay client when `relay_client` is given.
+    /// set, a relay client when `relay_client` is given, browser-to-browser
+    /// WebRTC signaling when `webrtc` is.
     pub fn new(
         key: &identity::Keypair,
         relay_server: bool,
         relay_client: Option<relay::client::Behaviour>,
+        webrtc: Option<(libp2p_stream::Behaviour, Relayed)>,
     ) -> Result<Self, BehaviourError> {
         let peer_id = key.public().to_peer_id();
+        let (signaling, relayed) = webrtc.unzip();
         let codec = request_response::cbor::codec::Codec::default()
             .set_request_size_maximum(2 * MAX_MESSAGE_BYTES as u64)
             .set_response_size_maximum(64);
@@ -146,11 +159,11 @@ impl Behaviour {
         let mut config = gossipsub::ConfigBuilder::default();
         config
             .max_transmit_size(128 * 1024)
-            // Every op is signed by its author and checked on ingest: the
-            // envelope names its publisher (`source`, so members can reach
-            // each other through a relay) without signing it again, which
-            // spares every hop a second signature check.
-            .validation_mode(gossipsub::ValidationMode::Permissive)
+            // The envelope is signed by its publisher as libp2p's other
+            // implementations require (js-libp2p takes nothing else); its
+            // `source` lets members reach each other through a relay. The
+            // op inside is signed by its author and checked on ingest too.
+            .validation_mode(gossipsub::ValidationMode::Strict)
             .heartbeat_interval(Duration::from_secs(1));
         if relay_server {
             // Members' browsers meet at the relay and often reach no one
@@ -161,7 +174,7 @@ impl Behaviour {
         }
         let config = config.build().map_err(|e| BehaviourError(e.to_string()))?;
         let mut gossipsub =
-            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Author(peer_id), config)
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), config)
                 .map_err(|e| BehaviourError(e.to_string()))?;
         gossipsub
             .with_peer_score(score_params(), gossipsub::PeerScoreThresholds::default())
@@ -188,6 +201,8 @@ impl Behaviour {
             relay: relay.into(),
             relay_client: relay_client.into(),
             kad: discovery::behaviour(peer_id, relay_server),
+            signaling: signaling.into(),
+            relayed: relayed.into(),
         })
     }
 }

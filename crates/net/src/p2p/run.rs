@@ -13,15 +13,15 @@ use futures_timer::Delay;
 use hearth_core::{SpaceId, VersionVector};
 use hearth_node::{Change, Node, NodeError};
 use hearth_store::Store;
-use libp2p::core::ConnectedPoint;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm, gossipsub, identify, identity, relay, request_response};
 use serde_bytes::ByteBuf;
 use web_time::Instant;
 
 use super::circuit::Circuits;
+use super::direct::Direct;
 use super::discovery::Discovery;
-pub use super::status::{Command, NetworkError, Options, SpaceSync, Status, Traffic};
+pub use super::status::{Command, Link, NetworkError, Options, SpaceSync, Status, Traffic};
 use super::{Behaviour, BehaviourEvent, topic, transport};
 use crate::driver;
 use crate::sync::{Config, HostRequest, Output, Sync, SyncMessage};
@@ -48,6 +48,7 @@ pub struct Network<S: Store> {
     traffic: Traffic,
     reserved: HashSet<PeerId>,
     circuits: Circuits,
+    direct: Direct,
     discovery: Discovery,
     /// Spaces hosted on a member's request, not yet checked: (member, since).
     requested: std::collections::BTreeMap<SpaceId, (hearth_core::Did, Instant)>,
@@ -74,8 +75,7 @@ impl<S: Store> Network<S> {
         key: identity::Keypair,
         options: Options,
     ) -> Result<Self, NetworkError> {
-        let mut swarm =
-            transport::swarm(key, options.relay_server, options.webrtc_pem.as_deref()).await?;
+        let mut swarm = transport::swarm(key, &options).await?;
         let bad = |addr: &Multiaddr, e: &dyn std::fmt::Display| NetworkError::Address {
             addr: addr.clone(),
             reason: e.to_string(),
@@ -117,6 +117,7 @@ impl<S: Store> Network<S> {
             traffic: Traffic::default(),
             reserved: HashSet::default(),
             circuits: Circuits::new(options.circuits, &options.dial),
+            direct: Direct::new(&options.listen),
             discovery: Discovery::new(options.relay_server),
             requested: Default::default(),
             refused_hosting: Vec::new(),
@@ -167,6 +168,7 @@ impl<S: Store> Network<S> {
     /// Where the network stands.
     pub fn status(&self) -> Status {
         let peers: Vec<PeerId> = self.sync.peers().copied().collect();
+        let links: Vec<(PeerId, Link)> = peers.iter().map(|p| (*p, self.direct.link(p))).collect();
         let spaces = self
             .sync
             .holdings()
@@ -182,7 +184,8 @@ impl<S: Store> Network<S> {
             peers,
             spaces,
             listening: self.listening.clone(),
-            circuit_peers: self.circuits.reached(),
+            circuit_peers: links.iter().filter(|(_, l)| *l == Link::Relayed).count(),
+            links,
             traffic: Traffic {
                 reservations: self.reserved.len(),
                 ops_pushed_in: arrivals.pushed,
@@ -190,6 +193,7 @@ impl<S: Store> Network<S> {
                 ..self.traffic
             },
             dial_error: self.dial_error.clone(),
+            direct_error: self.direct.last_error().map(str::to_owned),
             refused_hosting: self.refused_hosting.clone(),
         }
     }
@@ -223,11 +227,8 @@ impl<S: Store> Network<S> {
                 self.sync.handle_tick(ms);
                 self.check_requests();
                 self.discovery.tick(&mut self.swarm, ms);
-                if self.sync.peers().next().is_none() && now - self.last_dial >= REDIAL {
-                    self.last_dial = now;
-                    for addr in self.redial.clone() {
-                        let _ = self.swarm.dial(addr);
-                    }
+                if now - self.last_dial >= REDIAL {
+                    self.redial(now);
                 }
             } else {
                 let wait = next_tick - now;
@@ -239,6 +240,27 @@ impl<S: Store> Network<S> {
                     () = Delay::new(wait).fuse() => {}
                 }
             }
+        }
+    }
+
+    /// Dials again the peers it was started with that are not connected
+    /// (a relay that restarted, a network that came back), even while
+    /// members it reached directly are.
+    fn redial(&mut self, now: Instant) {
+        let alone = self.sync.peers().next().is_none();
+        let mut dialled = false;
+        for addr in &self.redial {
+            let missing = match addr.iter().last() {
+                Some(libp2p::multiaddr::Protocol::P2p(peer)) => !self.swarm.is_connected(&peer),
+                _ => alone,
+            };
+            if missing {
+                dialled = true;
+                let _ = self.swarm.dial(addr.clone());
+            }
+        }
+        if dialled {
+            self.last_dial = now;
         }
     }
 
@@ -346,31 +368,45 @@ impl<S: Store> Network<S> {
                 // What it listens on is what it tells peers (a relay needs
                 // an external address to hand out reservations).
                 self.swarm.add_external_address(address.clone());
+                self.direct.listening(&mut self.swarm, &address);
                 self.listening.push(address);
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
+                connection_id,
                 num_established,
                 endpoint,
                 ..
-            } if num_established.get() == 1 => {
-                // A relayed connection shows the circuit in the address it
-                // was dialled at, or in the listener's (relayed) local one.
-                let via = match &endpoint {
-                    ConnectedPoint::Dialer { address, .. } => address.clone(),
-                    ConnectedPoint::Listener { local_addr, .. } => local_addr.clone(),
-                };
-                self.circuits.connected(&mut self.swarm, peer_id, &via);
+            } => {
+                self.direct
+                    .established(&mut self.swarm, peer_id, connection_id, &endpoint);
+                if num_established.get() > 1 {
+                    return;
+                }
+                self.circuits.connected(&mut self.swarm, peer_id);
                 self.sync.handle_connected(peer_id, now);
             }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                error,
+                ..
+            } => self.direct.dial_failed(connection_id, &error),
+            SwarmEvent::IncomingConnectionError {
+                local_addr, error, ..
+            } => self.direct.incoming_failed(&local_addr, &error),
             SwarmEvent::ListenerClosed { listener_id, .. } => {
                 self.circuits.listener_closed(listener_id);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established: 0,
+                connection_id,
+                num_established,
                 ..
             } => {
+                self.direct.closed(peer_id, connection_id);
+                if num_established > 0 {
+                    return;
+                }
                 self.reserved.remove(&peer_id);
                 self.circuits.disconnected(&mut self.swarm, peer_id);
                 self.sync.handle_disconnected(peer_id);
@@ -404,7 +440,11 @@ impl<S: Store> Network<S> {
                 peer_id,
                 info,
                 ..
-            })) => self.discovery.identified(&mut self.swarm, peer_id, &info),
+            })) => {
+                self.direct
+                    .identified(&mut self.swarm, peer_id, &info.listen_addrs, now);
+                self.discovery.identified(&mut self.swarm, peer_id, &info);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(event)) => {
                 self.discovery.on_event(&mut self.swarm, event);
             }

@@ -28,6 +28,9 @@ pub struct Options {
     /// listening on `/webrtc-direct` addresses: a relay for browsers
     /// (native, with the `webrtc` feature).
     pub webrtc_pem: Option<String>,
+    /// STUN or TURN servers a browser asks for its public address when it
+    /// connects to another browser directly (`stun:host:port`).
+    pub ice_servers: Vec<String>,
 }
 
 /// Why the network stopped.
@@ -64,13 +67,39 @@ pub struct Status {
     pub listening: Vec<Multiaddr>,
     /// Peers reached through a relay's circuit (members' browsers).
     pub circuit_peers: usize,
+    /// How each connected peer is reached.
+    pub links: Vec<(PeerId, Link)>,
     /// What went over the wire so far.
     pub traffic: Traffic,
     /// Why the last address asked for ([`Command::Dial`]) could not be
     /// dialled, if it could not.
     pub dial_error: Option<String>,
+    /// Why the last direct (browser-to-browser) connection could not be
+    /// made, if one failed; the peer stays reached through the relay.
+    pub direct_error: Option<String>,
     /// Hosting requests this relay turned down, with why.
     pub refused_hosting: Vec<(SpaceId, String)>,
+}
+
+/// How a connected peer is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Link {
+    /// Browser to browser over WebRTC, no relay in between.
+    Direct,
+    /// Through a relay's circuit.
+    Relayed,
+    /// Over an address of its own (a relay, a native peer).
+    Network,
+}
+
+impl std::fmt::Display for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Link::Direct => "direct",
+            Link::Relayed => "relayed",
+            Link::Network => "network",
+        })
+    }
 }
 
 /// How one space stands.

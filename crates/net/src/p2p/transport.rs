@@ -8,7 +8,7 @@ use std::time::Duration;
 use libp2p::{Swarm, SwarmBuilder, identity, noise, yamux};
 
 use super::Behaviour;
-use super::run::NetworkError;
+use super::run::{NetworkError, Options};
 
 type BoxError = Box<dyn std::error::Error + Send + std::marker::Sync>;
 
@@ -16,8 +16,9 @@ fn behaviour(
     key: &identity::Keypair,
     relay_server: bool,
     client: libp2p::relay::client::Behaviour,
+    webrtc: Option<(libp2p_stream::Behaviour, super::Relayed)>,
 ) -> Result<Behaviour, BoxError> {
-    Behaviour::new(key, relay_server, Some(client)).map_err(|e| Box::new(e) as BoxError)
+    Behaviour::new(key, relay_server, Some(client), webrtc).map_err(|e| Box::new(e) as BoxError)
 }
 
 fn transport_error(e: impl std::fmt::Display) -> NetworkError {
@@ -40,9 +41,10 @@ pub fn webrtc_certificate() -> Result<String, NetworkError> {
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) async fn swarm(
     key: identity::Keypair,
-    relay_server: bool,
-    webrtc_pem: Option<&str>,
+    options: &Options,
 ) -> Result<Swarm<Behaviour>, NetworkError> {
+    let relay_server = options.relay_server;
+    let webrtc_pem = options.webrtc_pem.as_deref();
     #[cfg(not(feature = "webrtc"))]
     if webrtc_pem.is_some() {
         return Err(NetworkError::Transport(
@@ -93,7 +95,7 @@ pub(super) async fn swarm(
         .map_err(transport_error)?
         .with_relay_client(noise::Config::new, yamux::Config::default)
         .map_err(transport_error)?
-        .with_behaviour(|key, client| behaviour(key, relay_server, client))
+        .with_behaviour(|key, client| behaviour(key, relay_server, client, None))
         .map_err(transport_error)?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE))
         .build())
@@ -102,13 +104,37 @@ pub(super) async fn swarm(
 #[cfg(target_arch = "wasm32")]
 pub(super) async fn swarm(
     key: identity::Keypair,
-    relay_server: bool,
-    _webrtc_pem: Option<&str>,
+    options: &Options,
 ) -> Result<Swarm<Behaviour>, NetworkError> {
     use libp2p::Transport;
     use libp2p::core::upgrade::Version;
+    let relay_server = options.relay_server;
+    let rtc = super::webrtc::RtcOptions {
+        ice_servers: options.ice_servers.clone(),
+        timeout: super::webrtc::SIGNALING_TIMEOUT,
+    };
+    let local = key.public().to_peer_id();
+    let (webrtc, signaling, relayed) = super::webrtc::new(local, rtc);
+    // Tried in this order: browser to browser first, then circuits, then
+    // the relays' own addresses. (The builder's `with_relay_client` would
+    // put the circuits first, and they take the circuit part of a
+    // `<relay>/p2p-circuit/webrtc/p2p/<peer>` address for a circuit; put
+    // last, the WebSocket transport takes a circuit through a relay's
+    // WebSocket address for a dial to the relay.)
+    let (circuits, client) = libp2p::relay::client::new(local);
     Ok(SwarmBuilder::with_existing_identity(key)
         .with_wasm_bindgen()
+        .with_other_transport(|_| webrtc)
+        .map_err(transport_error)?
+        .with_other_transport(|key| {
+            Ok::<_, BoxError>(
+                circuits
+                    .upgrade(Version::V1Lazy)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default()),
+            )
+        })
+        .map_err(transport_error)?
         .with_other_transport(|key| {
             Ok::<_, BoxError>(
                 libp2p::websocket_websys::Transport::default()
@@ -123,9 +149,7 @@ pub(super) async fn swarm(
             libp2p::webrtc_websys::Transport::new(libp2p::webrtc_websys::Config::new(key))
         })
         .map_err(transport_error)?
-        .with_relay_client(noise::Config::new, yamux::Config::default)
-        .map_err(transport_error)?
-        .with_behaviour(|key, client| behaviour(key, relay_server, client))
+        .with_behaviour(|key| behaviour(key, relay_server, client, Some((signaling, relayed))))
         .map_err(transport_error)?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE))
         .build())
