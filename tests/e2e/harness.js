@@ -79,6 +79,9 @@ export async function launch(profileDir) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       // WebRTC-direct to a relay on 127.0.0.1.
       '--allow-loopback-in-peer-connection',
+      // Browser-to-browser WebRTC on one machine: plain host candidates,
+      // not mDNS names that need multicast to resolve.
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
     ],
     viewport: { width: 390, height: 844 },
   });

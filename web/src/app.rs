@@ -6,7 +6,7 @@ use std::rc::Rc;
 use hearth_core::chapter::{ChapterOp, InviteLink};
 use hearth_core::op::Body;
 use hearth_core::{Keypair, Op, SpaceId};
-use hearth_net::p2p::SpaceSync;
+use hearth_net::p2p::{Link, PeerId, SpaceSync};
 use hearth_node::{Node, SystemEnv};
 use hearth_store::{IdbStore, Store};
 use leptos::prelude::*;
@@ -108,6 +108,8 @@ pub(crate) struct Ui {
     network: RwSignal<String>,
     /// How each space's sync stands.
     sync: RwSignal<Vec<SpaceSync>>,
+    /// The peers connected, and how each is reached.
+    peers: RwSignal<Vec<(PeerId, Link)>>,
 }
 
 /// Starts the app: mounts it and opens the node.
@@ -129,6 +131,7 @@ fn App() -> impl IntoView {
         imported: RwSignal::new(None),
         network: RwSignal::new("not connected".into()),
         sync: RwSignal::new(Vec::new()),
+        peers: RwSignal::new(Vec::new()),
         invite: RwSignal::new(crate::chapter::link_in_address()),
         proposal: RwSignal::new(ProposalDetail::default()),
     };
@@ -160,6 +163,7 @@ fn App() -> impl IntoView {
         <footer class="bar">
             <span>"Storage: " {move || ui.storage.get()}</span>
             <span class="network" role="status">"Network: " {move || ui.network.get()}</span>
+            <network::Peers peers=ui.peers />
         </footer>
     }
 }
@@ -223,7 +227,7 @@ pub(crate) async fn open_node(ui: Ui, identity: Option<Keypair>) {
             });
             let node = Rc::new(node);
             NODE.with(|n| *n.borrow_mut() = Some(node.clone()));
-            spawn_local(network::connect(node, ui.network, ui.sync));
+            spawn_local(network::connect(node, ui.network, ui.sync, ui.peers));
         }
         Err(e) => return ui.error.set(Some(format!("Your node could not open: {e}"))),
     }

@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use futures::channel::mpsc::Sender;
 use hearth_core::SpaceId;
-use hearth_net::p2p::{Command, Multiaddr, Network, Options, SpaceSync, Status, identity};
+use hearth_net::p2p::{
+    Command, Link, Multiaddr, Network, Options, PeerId, Protocol, SpaceSync, Status, identity,
+};
 use hearth_node::Node;
 use hearth_store::IdbStore;
 use leptos::prelude::*;
@@ -24,11 +26,13 @@ thread_local! {
 
 /// Connects and keeps syncing for as long as the page lives; `state` says
 /// how it stands, in words for the member.
-/// `sync` says how each space's sync stands.
+/// `sync` says how each space's sync stands, `peers` how each peer is
+/// reached.
 pub async fn connect(
     node: Rc<Node<IdbStore>>,
     state: RwSignal<String>,
     sync: RwSignal<Vec<SpaceSync>>,
+    peers: RwSignal<Vec<(PeerId, Link)>>,
 ) {
     let generation = GENERATION.with(|g| {
         g.set(g.get() + 1);
@@ -57,6 +61,10 @@ pub async fn connect(
     let options = Options {
         dial,
         circuits: true,
+        // Other members' browsers reach this one directly once they meet
+        // through the relay.
+        listen: vec![Multiaddr::empty().with(Protocol::WebRTC)],
+        ice_servers: ice_servers(),
         ..Options::default()
     };
     // Spaces joined (or restored from a backup) whose ops have not arrived
@@ -89,6 +97,9 @@ pub async fn connect(
                 if sync.with_untracked(|s| *s != status.spaces) {
                     sync.set(status.spaces.clone());
                 }
+                if peers.with_untracked(|p| *p != status.links) {
+                    peers.set(status.links.clone());
+                }
                 false
             },
             None,
@@ -96,6 +107,43 @@ pub async fn connect(
         .await;
     if let Err(e) = outcome {
         state.set(format!("offline ({e})"));
+    }
+}
+
+const ICE_SERVERS: &str = "hearth-ice-servers";
+
+/// The STUN servers that tell this device its public address for direct
+/// connections: one URL a line in local storage under `hearth-ice-servers`
+/// if the member set any, otherwise a public one.
+fn ice_servers() -> Vec<String> {
+    crate::relays::storage()
+        .and_then(|s| s.get_item(ICE_SERVERS).ok().flatten())
+        .map(|v| {
+            v.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_else(|| vec!["stun:stun.l.google.com:19302".into()])
+}
+
+/// The connected peers, each with how it is reached: directly (browser to
+/// browser), through the relay, or over the network (the relay itself).
+#[component]
+pub fn Peers(peers: RwSignal<Vec<(PeerId, Link)>>) -> impl IntoView {
+    view! {
+        <ul class="peers" aria-label="Connected peers">
+            <For
+                each=move || peers.get()
+                key=|(peer, link)| (*peer, *link)
+                children=|(peer, link)| {
+                    let id = peer.to_string();
+                    let short = format!("…{}", &id[id.len().saturating_sub(6)..]);
+                    view! { <li class=format!("peer link-{link}") title=id>{short} " · " {link.to_string()}</li> }
+                }
+            />
+        </ul>
     }
 }
 
@@ -125,20 +173,42 @@ fn describe(status: &Status, via: &str) -> String {
     if status.peers.is_empty() {
         return "connecting to the relay…".into();
     }
+    let count = |link| status.links.iter().filter(|(_, l)| *l == link).count();
+    let members = |n| match n {
+        1 => "1 member".to_owned(),
+        n => format!("{n} members"),
+    };
+    // Members reached directly keep syncing while the relay is away.
+    let relays = count(Link::Network);
+    let with = if relays > 0 {
+        "the relay"
+    } else {
+        "the members it reached"
+    };
     let behind: Vec<&SpaceSync> = status.spaces.iter().filter(|s| !s.agreed).collect();
     let sync = match behind[..] {
-        [] => format!("online over {via} · in step with the relay"),
-        [one] => format!("online over {via} · syncing 1 space: {one}"),
-        ref many => format!("online over {via} · syncing {} spaces", many.len()),
+        [] => format!("in step with {with}"),
+        [one] => format!("syncing 1 space: {one}"),
+        ref many => format!("syncing {} spaces", many.len()),
     };
-    let sync = match status.circuit_peers {
-        0 => sync,
-        1 => format!("{sync} · 1 member reached through it"),
-        n => format!("{sync} · {n} members reached through it"),
+    let mut line = match relays {
+        0 => format!("connecting to the relay… · {sync}"),
+        _ => format!("online over {via} · {sync}"),
     };
+    match count(Link::Direct) {
+        0 => {}
+        n => line += &format!(" · {} reached directly", members(n)),
+    }
+    match status.circuit_peers {
+        0 => {}
+        n => line += &format!(" · {} reached through it", members(n)),
+    }
+    if let Some(e) = &status.direct_error {
+        line += &format!(" · no direct connection: {e}");
+    }
     match &status.dial_error {
-        Some(e) => format!("{sync} · {e}"),
-        None => sync,
+        Some(e) => format!("{line} · {e}"),
+        None => line,
     }
 }
 

@@ -1,0 +1,77 @@
+// Two members' browsers meet through a relay and then talk directly,
+// browser to browser over WebRTC (libp2p's `/webrtc`): the relayed circuit
+// is closed, the relay is stopped and they keep exchanging ops; a third
+// member then joins through the relay restarted on the same address and
+// gets everything, including what was written while it was down.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { builtWebDir, freePort, member, shots, startRelay } from './harness.js';
+
+async function post(page, text) {
+  await page.fill('#note-text', text);
+  await page.getByRole('button', { name: 'Post' }).click();
+  await page.locator('.ops li', { hasText: text }).waitFor();
+}
+
+async function join_(m, space, name) {
+  await m.page.fill('#join-space', space);
+  await m.page.getByRole('button', { name: 'Join' }).click();
+  await m.page.getByRole('button', { name }).click({ timeout: 30_000 });
+}
+
+test('browsers connect directly and keep syncing while the relay is stopped', async (t) => {
+  const ports = { ws: await freePort(), tcp: await freePort() };
+  let relay = await startRelay(builtWebDir, undefined, ports);
+  t.after(() => relay.stop());
+  const alice = await member(relay);
+  t.after(() => alice.context.close());
+  const bob = await member(relay);
+  t.after(() => bob.context.close());
+
+  await alice.page.fill('#space-name', 'Orchard');
+  await alice.page.getByRole('button', { name: 'Create space' }).click();
+  await post(alice.page, 'first, through the relay');
+  const space = (await alice.page.locator('.space-id').textContent()).trim();
+  await join_(bob, space, 'Orchard');
+  await bob.page.locator('.ops li', { hasText: 'first, through the relay' }).waitFor({ timeout: 20_000 });
+  const started = Date.now();
+  await post(bob.page, 'second, through the relay');
+
+  // Alice heard Bob's gossip, reached him through the relay's circuit, and
+  // from there directly: each lists the other as direct, and neither keeps
+  // the circuit.
+  for (const m of [alice, bob]) {
+    await m.page.locator('.peers li.link-direct').waitFor({ timeout: 30_000 });
+    await m.page.locator('.network', { hasText: '1 member reached directly' }).waitFor({ timeout: 10_000 });
+  }
+  console.log(`circuit_to_direct_ms = ${Date.now() - started}`);
+  for (const m of [alice, bob]) {
+    assert.equal(await m.page.locator('.peers li.link-relayed').count(), 0);
+  }
+  await alice.page.screenshot({ path: join(shots, 'direct-alice.png') });
+
+  // The relay goes away; the two carry on between themselves.
+  relay.stop();
+  await relay.stopped;
+  await alice.page.locator('.network', { hasText: 'connecting to the relay' }).waitFor({ timeout: 20_000 });
+  assert.equal(await alice.page.locator('.peers li.link-direct').count(), 1);
+  let t0 = Date.now();
+  await post(alice.page, 'while the relay is down');
+  await bob.page.locator('.ops li', { hasText: 'while the relay is down' }).waitFor({ timeout: 20_000 });
+  console.log(`direct_op_ms = ${Date.now() - t0}`);
+  t0 = Date.now();
+  await post(bob.page, 'and back, directly');
+  await alice.page.locator('.ops li', { hasText: 'and back, directly' }).waitFor({ timeout: 20_000 });
+  console.log(`direct_op_back_ms = ${Date.now() - t0}`);
+
+  // The relay comes back where it was; a third member joins through it.
+  relay = await startRelay(builtWebDir, relay.dataDir, ports);
+  const carol = await member(relay);
+  t.after(() => carol.context.close());
+  await join_(carol, space, 'Orchard');
+  for (const text of ['first, through the relay', 'while the relay is down', 'and back, directly']) {
+    await carol.page.locator('.ops li', { hasText: text }).waitFor({ timeout: 30_000 });
+  }
+  assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
+});
