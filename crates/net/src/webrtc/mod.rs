@@ -6,11 +6,13 @@
 //! - [`message`]: the signaling frame as on the wire.
 //! - [`session`]: one exchange as a sans-IO state machine.
 //! - [`attempts`]: the exchanges under way, and glare (both dial at once).
+//! - [`frame`]: a stream over a data channel: frames, and its halves.
 //!
 //! The browser transport that drives these over `RTCPeerConnection` is
 //! `p2p::webrtc` (wasm only).
 
 pub mod attempts;
+pub mod frame;
 pub mod message;
 pub mod session;
 

@@ -227,3 +227,98 @@ fn answers_are_bounded() {
     at.answer_ended(&1);
     assert_eq!(at.incoming(1_000), Incoming::Answer);
 }
+
+mod frames {
+    use crate::webrtc::frame::{
+        Decoder, Flag, Frame, FrameError, Halves, MAX_FRAME, MAX_PAYLOAD, Read, Write,
+    };
+
+    /// Bytes worked out by hand from protobuf's rules (field 1 varint: tag
+    /// 0x08; field 2 bytes: tag 0x12 and a length), after the frame's
+    /// varint length.
+    #[test]
+    fn frames_as_on_the_wire() {
+        assert_eq!(Frame::encode(Some(Flag::Fin), b""), [2, 0x08, 0x00]);
+        assert_eq!(Frame::encode(Some(Flag::FinAck), b""), [2, 0x08, 0x03]);
+        assert_eq!(Frame::encode(None, b"hi"), [4, 0x12, 2, b'h', b'i']);
+        assert_eq!(
+            Frame::encode(Some(Flag::ResetStream), b"x"),
+            [5, 0x08, 0x02, 0x12, 1, b'x']
+        );
+        // The largest payload, with a flag, still fits one message.
+        let big = Frame::encode(Some(Flag::Fin), &[7; MAX_PAYLOAD + 100]);
+        assert!(big.len() <= MAX_FRAME, "{}", big.len());
+    }
+
+    #[test]
+    fn the_decoder_takes_frames_split_and_joined_across_messages() {
+        let mut bytes = Frame::encode(None, b"hello");
+        bytes.extend(Frame::encode(Some(Flag::Fin), b""));
+        let mut d = Decoder::default();
+        d.push(&bytes[..3]);
+        assert_eq!(d.next_frame(), Ok(None));
+        d.push(&bytes[3..]);
+        let first = d.next_frame().expect("a frame").expect("whole");
+        assert_eq!(first.message.as_deref(), Some(&b"hello"[..]));
+        assert_eq!(first.checked_flag(), Ok(None));
+        let second = d.next_frame().expect("a frame").expect("whole");
+        assert_eq!(second.checked_flag(), Ok(Some(Flag::Fin)));
+        assert_eq!(d.next_frame(), Ok(None));
+
+        let mut long = Decoder::default();
+        long.push(&[0xff, 0xff, 0x01]);
+        assert!(matches!(long.next_frame(), Err(FrameError::TooLong(_))));
+        let mut unknown = Decoder::default();
+        unknown.push(&[2, 0x08, 0x09]);
+        let frame = unknown.next_frame().expect("decodes").expect("whole");
+        assert_eq!(frame.checked_flag(), Err(FrameError::UnknownFlag(9)));
+    }
+
+    #[test]
+    fn closing_waits_for_the_fin_ack() {
+        let (mut a, mut b) = (Halves::default(), Halves::default());
+        // A is done writing.
+        a.write = Write::FinSent;
+        assert_eq!(b.received(Flag::Fin), Some(Flag::FinAck));
+        assert_eq!(b.read, Read::Finished);
+        assert!(!a.is_done(), "A still waits for the FIN_ACK and B's FIN");
+        a.received(Flag::FinAck);
+        assert_eq!(a.write, Write::Acked);
+        // B closes too.
+        b.write = Write::FinSent;
+        assert_eq!(a.received(Flag::Fin), Some(Flag::FinAck));
+        assert!(a.is_done());
+        assert!(!b.is_done());
+        b.received(Flag::FinAck);
+        assert!(b.is_done());
+        assert_eq!(b.writable(), Err(std::io::ErrorKind::BrokenPipe));
+    }
+
+    #[test]
+    fn stop_sending_and_reset_end_a_half() {
+        let mut h = Halves::default();
+        assert_eq!(h.writable(), Ok(()));
+        h.received(Flag::StopSending);
+        assert_eq!(h.writable(), Err(std::io::ErrorKind::BrokenPipe));
+        assert!(h.reads());
+        h.received(Flag::ResetStream);
+        assert!(!h.reads());
+        assert_eq!(h.read, Read::Reset);
+        // A FIN after a reset changes nothing but is still acknowledged.
+        assert_eq!(h.received(Flag::Fin), Some(Flag::FinAck));
+        assert_eq!(h.read, Read::Reset);
+        assert!(h.is_done());
+        // After a STOP_SENDING this side still waits for the peer's FIN.
+        let mut stopped = Halves {
+            read: Read::Stopped,
+            write: Write::Acked,
+        };
+        assert!(!stopped.is_done());
+        assert_eq!(stopped.received(Flag::Fin), Some(Flag::FinAck));
+        assert!(stopped.is_done());
+        // A FIN_ACK nobody waits for is ignored.
+        let mut open = Halves::default();
+        open.received(Flag::FinAck);
+        assert_eq!(open.write, Write::Open);
+    }
+}

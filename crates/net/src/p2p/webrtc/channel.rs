@@ -1,25 +1,21 @@
-//! One `RTCDataChannel` as a byte stream (`AsyncRead` + `AsyncWrite`), for
-//! libp2p's framing to run on (`libp2p_webrtc_utils::Stream`).
+//! One `RTCDataChannel`, polled: the bytes it delivers, and messages sent
+//! once it is open and not backed up; the framing (`super::stream`) runs
+//! on top.
 //!
 //! - Reads: each message the browser delivers is appended to a buffer;
 //!   more than [`MAX_READ_BUFFER`] unread is an error (the peer ignores
 //!   flow control), so a channel never holds more than that.
-//! - Writes: each write becomes one message of at most
-//!   [`libp2p_webrtc_utils::MAX_MSG_LEN`]; a write waits while the browser
-//!   buffers more than [`MAX_BUFFERED`] and is woken when that drains.
-//! - Writes wait for the channel to open, so a stream is usable as soon
-//!   as it is created.
+//! - Sends wait while the browser buffers more than [`MAX_BUFFERED`] and
+//!   are woken when that drains, and wait for the channel to open, so a
+//!   stream is usable as soon as it is created.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use futures::{AsyncRead, AsyncWrite};
 use js_sys::{ArrayBuffer, Uint8Array};
-use libp2p_webrtc_utils::MAX_MSG_LEN;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{Event, MessageEvent, RtcDataChannel, RtcDataChannelState, RtcDataChannelType};
@@ -71,13 +67,10 @@ impl Drop for Handlers {
     }
 }
 
-/// A data channel, polled. Clones share the channel (the framing keeps
-/// one for the stream and one to finish closing it after a drop); the
-/// channel closes when the last clone goes.
-#[derive(Clone)]
+/// A data channel, polled; it closes when dropped.
 pub struct DataChannel {
     shared: Rc<RefCell<Shared>>,
-    handlers: Rc<Handlers>,
+    handlers: Handlers,
 }
 
 impl DataChannel {
@@ -136,13 +129,13 @@ impl DataChannel {
         channel.set_onmessage(Some(message.as_ref().unchecked_ref()));
         DataChannel {
             shared,
-            handlers: Rc::new(Handlers {
+            handlers: Handlers {
                 channel,
                 _open: open,
                 _low: low,
                 _close: close,
                 _message: message,
-            }),
+            },
         }
     }
 
@@ -155,12 +148,10 @@ fn closed() -> io::Error {
     io::Error::new(io::ErrorKind::BrokenPipe, "data channel closed")
 }
 
-impl AsyncRead for DataChannel {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+impl DataChannel {
+    /// Moves what arrived into `into`; `Ok(0)` once the channel closed
+    /// with nothing left.
+    pub fn poll_read(&self, cx: &mut Context<'_>, into: &mut Vec<u8>) -> Poll<io::Result<usize>> {
         let mut s = self.shared.borrow_mut();
         if s.overflow {
             return Poll::Ready(Err(io::Error::new(
@@ -169,10 +160,8 @@ impl AsyncRead for DataChannel {
             )));
         }
         if !s.read.is_empty() {
-            let n = buf.len().min(s.read.len());
-            for (slot, byte) in buf.iter_mut().zip(s.read.drain(..n)) {
-                *slot = byte;
-            }
+            let n = s.read.len();
+            into.extend(s.read.drain(..));
             return Poll::Ready(Ok(n));
         }
         if s.closed {
@@ -181,23 +170,21 @@ impl AsyncRead for DataChannel {
         s.read_waker = Some(cx.waker().clone());
         Poll::Pending
     }
-}
 
-impl AsyncWrite for DataChannel {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    /// Ready when a message can be sent now.
+    pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_buffered(cx, MAX_BUFFERED)
+    }
+
+    /// Ready when what was sent has mostly left the browser.
+    pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_buffered(cx, LOW_WATER)
+    }
+
+    fn poll_buffered(&self, cx: &mut Context<'_>, most: u32) -> Poll<io::Result<()>> {
         let channel = self.channel();
         match channel.ready_state() {
-            RtcDataChannelState::Open if channel.buffered_amount() <= MAX_BUFFERED => {
-                let n = buf.len().min(MAX_MSG_LEN);
-                channel
-                    .send_with_u8_array(&buf[..n])
-                    .map_err(|_| closed())?;
-                Poll::Ready(Ok(n))
-            }
+            RtcDataChannelState::Open if channel.buffered_amount() <= most => Poll::Ready(Ok(())),
             RtcDataChannelState::Open | RtcDataChannelState::Connecting => {
                 self.shared.borrow_mut().write_waker = Some(cx.waker().clone());
                 Poll::Pending
@@ -206,24 +193,15 @@ impl AsyncWrite for DataChannel {
         }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let channel = self.channel();
-        match channel.ready_state() {
-            RtcDataChannelState::Connecting => {
-                self.shared.borrow_mut().write_waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-            RtcDataChannelState::Open if channel.buffered_amount() > LOW_WATER => {
-                self.shared.borrow_mut().write_waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-            RtcDataChannelState::Open => Poll::Ready(Ok(())),
-            _ => Poll::Ready(Err(closed())),
-        }
+    /// Sends one message (after [`DataChannel::poll_ready`]).
+    pub fn send(&self, message: &[u8]) -> io::Result<()> {
+        self.channel()
+            .send_with_u8_array(message)
+            .map_err(|_| closed())
     }
 
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Closes the channel.
+    pub fn close(&self) {
         self.channel().close();
-        Poll::Ready(Ok(()))
     }
 }

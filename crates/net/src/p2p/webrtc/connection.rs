@@ -1,6 +1,6 @@
 //! A direct WebRTC connection as a libp2p [`StreamMuxer`]: every libp2p
 //! stream is one `RTCDataChannel` (label `""`, negotiated in band), framed
-//! as the libp2p WebRTC spec says (`libp2p_webrtc_utils::Stream`).
+//! as the libp2p WebRTC spec says ([`super::stream`]).
 //!
 //! The handler for the peer's data channels is installed when the
 //! `RTCPeerConnection` is created, before signaling even starts, so no
@@ -8,16 +8,14 @@
 //! the peer connection and with it every data channel.
 
 use std::cell::RefCell;
-use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use futures::StreamExt;
 use futures::channel::mpsc;
 use futures::stream::FuturesUnordered;
-use futures::{AsyncRead, AsyncWrite, StreamExt};
 use libp2p::core::muxing::{StreamMuxer, StreamMuxerEvent};
-use libp2p_webrtc_utils::DropListener;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -27,6 +25,7 @@ use web_sys::{
 };
 
 use super::channel::DataChannel;
+use super::stream::{self, Closer, Stream};
 
 /// Data channels the peer may open that this side has not taken yet.
 const INBOUND_QUEUE: usize = 64;
@@ -52,7 +51,7 @@ struct Watch {
 struct Inner {
     pc: RtcPeerConnection,
     inbound: mpsc::Receiver<RtcDataChannel>,
-    drop_listeners: FuturesUnordered<DropListener<DataChannel>>,
+    closers: FuturesUnordered<Closer>,
     watch: Rc<RefCell<Watch>>,
     no_more_listeners: Option<Waker>,
     _on_channel: Closure<dyn FnMut(RtcDataChannelEvent)>,
@@ -111,7 +110,7 @@ impl Connection {
             inner: SendWrapper::new(Inner {
                 pc,
                 inbound,
-                drop_listeners: FuturesUnordered::new(),
+                closers: FuturesUnordered::new(),
                 watch,
                 no_more_listeners: None,
                 _on_channel: on_channel,
@@ -121,14 +120,12 @@ impl Connection {
     }
 
     fn stream(&mut self, channel: RtcDataChannel) -> Stream {
-        let (stream, listener) = libp2p_webrtc_utils::Stream::new(DataChannel::new(channel));
-        self.inner.drop_listeners.push(listener);
+        let (stream, closer) = stream::new(DataChannel::new(channel));
+        self.inner.closers.push(closer);
         if let Some(w) = self.inner.no_more_listeners.take() {
             w.wake();
         }
-        Stream {
-            inner: SendWrapper::new(stream),
-        }
+        stream
     }
 
     fn gone(&self) -> Option<ConnectionError> {
@@ -185,7 +182,7 @@ impl StreamMuxer for Connection {
         self.inner.watch.borrow_mut().waker = Some(cx.waker().clone());
         // Streams dropped by their users finish closing here.
         loop {
-            match self.inner.drop_listeners.poll_next_unpin(cx) {
+            match self.inner.closers.poll_next_unpin(cx) {
                 Poll::Ready(Some(_)) => continue,
                 Poll::Ready(None) => {
                     self.inner.no_more_listeners = Some(cx.waker().clone());
@@ -194,38 +191,5 @@ impl StreamMuxer for Connection {
                 Poll::Pending => return Poll::Pending,
             }
         }
-    }
-}
-
-/// One libp2p stream over one data channel.
-pub struct Stream {
-    inner: SendWrapper<libp2p_webrtc_utils::Stream<DataChannel>>,
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Stream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.inner).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.inner).poll_close(cx)
     }
 }

@@ -16,6 +16,7 @@
 mod channel;
 mod connection;
 mod exchange;
+mod stream;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -33,6 +34,7 @@ use send_wrapper::SendWrapper;
 use super::relayed::{self, Relayed};
 pub use connection::{Connection, ConnectionError};
 pub use exchange::RtcOptions;
+pub use stream::Stream;
 
 use super::direct::parse_webrtc_addr;
 use crate::webrtc::attempts::{AttemptId, Attempts, Incoming};
