@@ -108,8 +108,9 @@ pub(crate) struct Ui {
     network: RwSignal<String>,
     /// How each space's sync stands.
     sync: RwSignal<Vec<SpaceSync>>,
-    /// The peers connected, and how each is reached.
-    peers: RwSignal<Vec<(PeerId, Link)>>,
+    /// This node's peer id on the network, and the peers connected with
+    /// how each is reached.
+    peers: RwSignal<(Option<PeerId>, Vec<(PeerId, Link)>)>,
 }
 
 /// Starts the app: mounts it and opens the node.
@@ -131,7 +132,7 @@ fn App() -> impl IntoView {
         imported: RwSignal::new(None),
         network: RwSignal::new("not connected".into()),
         sync: RwSignal::new(Vec::new()),
-        peers: RwSignal::new(Vec::new()),
+        peers: RwSignal::new((None, Vec::new())),
         invite: RwSignal::new(crate::chapter::link_in_address()),
         proposal: RwSignal::new(ProposalDetail::default()),
     };

@@ -26,13 +26,13 @@ thread_local! {
 
 /// Connects and keeps syncing for as long as the page lives; `state` says
 /// how it stands, in words for the member.
-/// `sync` says how each space's sync stands, `peers` how each peer is
-/// reached.
+/// `sync` says how each space's sync stands, `peers` this node's peer id
+/// and how each peer is reached.
 pub async fn connect(
     node: Rc<Node<IdbStore>>,
     state: RwSignal<String>,
     sync: RwSignal<Vec<SpaceSync>>,
-    peers: RwSignal<Vec<(PeerId, Link)>>,
+    peers: RwSignal<(Option<PeerId>, Vec<(PeerId, Link)>)>,
 ) {
     let generation = GENERATION.with(|g| {
         g.set(g.get() + 1);
@@ -80,6 +80,8 @@ pub async fn connect(
             Err(e) => return state.set(format!("offline ({e})")),
         };
     COMMANDS.with(|c| *c.borrow_mut() = Some(network.commander()));
+    let me = network.peer_id();
+    peers.set((Some(me), Vec::new()));
     for space in still {
         command(Command::Host(space));
     }
@@ -97,8 +99,8 @@ pub async fn connect(
                 if sync.with_untracked(|s| *s != status.spaces) {
                     sync.set(status.spaces.clone());
                 }
-                if peers.with_untracked(|p| *p != status.links) {
-                    peers.set(status.links.clone());
+                if peers.with_untracked(|(_, p)| *p != status.links) {
+                    peers.set((Some(me), status.links.clone()));
                 }
                 false
             },
@@ -130,12 +132,14 @@ fn ice_servers() -> Vec<String> {
 
 /// The connected peers, each with how it is reached: directly (browser to
 /// browser), through the relay, or over the network (the relay itself).
+/// The list carries this node's own peer id (`data-peer-id`, and its title).
 #[component]
-pub fn Peers(peers: RwSignal<Vec<(PeerId, Link)>>) -> impl IntoView {
+pub fn Peers(peers: RwSignal<(Option<PeerId>, Vec<(PeerId, Link)>)>) -> impl IntoView {
+    let me = move || peers.with(|(me, _)| me.map(|p| p.to_string()).unwrap_or_default());
     view! {
-        <ul class="peers" aria-label="Connected peers">
+        <ul class="peers" aria-label="Connected peers" data-peer-id=me title=move || format!("This node: {}", me())>
             <For
-                each=move || peers.get()
+                each=move || peers.with(|(_, links)| links.clone())
                 key=|(peer, link)| (*peer, *link)
                 children=|(peer, link)| {
                     let id = peer.to_string();
