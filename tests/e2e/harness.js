@@ -4,8 +4,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { createServer as createHttpServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -134,4 +136,24 @@ export async function signatureWorkers(page) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return page.workers();
+}
+
+/** Serves the files in `dir` on a free loopback port; resolves to { url, close }. */
+export function serveStatic(dir) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript' };
+  const server = createHttpServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dir)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({
+    url: `http://127.0.0.1:${server.address().port}/`,
+    close: () => server.close(),
+  })));
 }
