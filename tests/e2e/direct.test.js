@@ -6,13 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { builtWebDir, freePort, member, shots, startRelay } from './harness.js';
-
-async function post(page, text) {
-  await page.fill('#note-text', text);
-  await page.getByRole('button', { name: 'Post' }).click();
-  await page.locator('.ops li', { hasText: text }).waitFor();
-}
+import { builtWebDir, freePort, member, post, shots, startRelay } from './harness.js';
 
 async function join_(m, space, name) {
   await m.page.fill('#join-space', space);

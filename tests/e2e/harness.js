@@ -111,6 +111,13 @@ export async function member(relay) {
   return { context, page, did, errors };
 }
 
+/** Posts a note in the open space and waits until the page shows it. */
+export async function post(page, text) {
+  await page.fill('#note-text', text);
+  await page.getByRole('button', { name: 'Post' }).click();
+  await page.locator('.ops li', { hasText: text }).waitFor();
+}
+
 /** Waits until a service worker controls the page and has cached the shell. */
 export async function waitForOfflineReady(page) {
   await page.evaluate(async () => {

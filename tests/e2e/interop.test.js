@@ -9,15 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { builtWebDir, freePort, launch, member, serveStatic, startRelay } from './harness.js';
+import { builtWebDir, freePort, launch, member, post, serveStatic, startRelay } from './harness.js';
 
 const jsPage = resolve(import.meta.dirname, '../interop-js/dist');
-
-async function post(page, text) {
-  await page.fill('#note-text', text);
-  await page.getByRole('button', { name: 'Post' }).click();
-  await page.locator('.ops li', { hasText: text }).waitFor();
-}
 
 const peerId = (m) => m.page.locator('.peers').getAttribute('data-peer-id');
 const directTo = (m, peer) => m.page.locator(`.peers li.link-direct[title="${peer}"]`);

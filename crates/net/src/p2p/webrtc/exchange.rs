@@ -3,8 +3,6 @@
 //! the session decides, this performs (sends frames, sets descriptions,
 //! adds candidates) and reports what the browser and the stream did.
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use futures::channel::mpsc;
@@ -196,7 +194,7 @@ pub(super) async fn run(
     let started = Instant::now();
     let now = move || started.elapsed().as_millis() as u64;
     let timeout_ms = options.timeout.as_millis() as u64;
-    let session = Rc::new(RefCell::new(Session::new(role, now(), timeout_ms)));
+    let mut session = Session::new(role, now(), timeout_ms);
     let (events_tx, mut events) = mpsc::unbounded();
     let listeners = Listeners::new(&pc, events_tx.clone());
     let (reader, mut writer) = stream.split();
@@ -218,7 +216,7 @@ pub(super) async fn run(
     }
     let outcome = loop {
         for event in std::mem::take(&mut pending) {
-            let actions = session.borrow_mut().handle(event);
+            let actions = session.handle(event);
             for action in actions {
                 match action {
                     Action::Send(signal) => {
@@ -248,16 +246,14 @@ pub(super) async fn run(
                 }
             }
         }
-        let mut s = session.borrow_mut();
-        s.tick(now());
-        if s.is_connected() {
+        session.tick(now());
+        if session.is_connected() {
             break Ok(());
         }
-        if let Some(e) = s.error() {
+        if let Some(e) = session.error() {
             break Err(WebRtcError::Session(e.clone()));
         }
-        let wait = Duration::from_millis(s.deadline_ms().saturating_sub(now()));
-        drop(s);
+        let wait = Duration::from_millis(session.deadline_ms().saturating_sub(now()));
         futures::select! {
             event = events.next() => pending.extend(event),
             frame = frames.next() => match frame {
