@@ -47,7 +47,7 @@ scripts/wasm-cargo.sh test -p hearth-node --test browser_worker --locked
 
 step "the web app: build, then journeys in headless Chromium (Playwright)"
 scripts/build-web.sh
-# The js-libp2p page for the WebRTC interop journey (HEARTH_INTEROP=1).
+# The js-libp2p page for the WebRTC interop journey (tests/e2e/interop.test.js).
 (cd tests/interop-js && npm ci --no-audit --no-fund --loglevel=error && node build.mjs)
 # The relay, the CLI and the workload example were built by the test step.
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && node --test)

@@ -16,18 +16,12 @@ const jsPage = resolve(import.meta.dirname, '../interop-js/dist');
 const peerId = (m) => m.page.locator('.peers').getAttribute('data-peer-id');
 const directTo = (m, peer) => m.page.locator(`.peers li.link-direct[title="${peer}"]`);
 
-// Passes about one run in two: the connections come up both ways every
-// time, and an op written in H reaches the js node, but in the runs that
-// fail the js node never counts H or M as subscribed to the topic over the
-// direct connections (it got the op through the relay), so it forwards
-// nothing once the relay is gone. rust-libp2p's gossipsub announces a
-// node's subscriptions once per peer, on its first connection, which here
-// is the relayed circuit the js node runs no gossip on; telling them again
-// once the circuit closed (unsubscribe and subscribe) did not fix it.
-// Run it with HEARTH_INTEROP=1.
-const skip = process.env.HEARTH_INTEROP ? false : 'flaky until subscriptions survive the circuit closing (HEARTH_INTEROP=1 runs it)';
-
-test('js-libp2p and Hearth browsers connect over /webrtc both ways and gossip through each other', { skip }, async (t) => {
+// js-libp2p's identify refuses a peer whose message says it observed the
+// node at an address that does not start with an IP address or a DNS name;
+// Hearth names an incoming WebRTC connection by the relay it came through
+// (`<relay>/p2p-circuit/webrtc/p2p/<peer>`) so that identify, and with it
+// gossipsub, runs on the connections the js page accepts.
+test('js-libp2p and Hearth browsers connect over /webrtc both ways and gossip through each other', async (t) => {
   const relay = await startRelay(builtWebDir, undefined, { ws: await freePort(), tcp: await freePort() });
   t.after(() => relay.stop());
   const relayWs = await relay.peerAddr('/ws');

@@ -2,15 +2,24 @@
 //! transport cannot dial through the swarm itself, so it asks this
 //! behaviour, which dials `<relay>/p2p-circuit/p2p/<peer>` (unless a
 //! connection to the peer is up already) and says when one is.
+//!
+//! It also remembers which relay each relayed connection goes through
+//! ([`Circuits`]): the transport names an incoming WebRTC connection by it
+//! (`<relay>/p2p-circuit/webrtc/p2p/<peer>`), the address the peer is
+//! reachable at. Identify sends that name back to the peer as the address
+//! it was observed at, and js-libp2p refuses an identify whose observed
+//! address does not start with an IP address or a DNS name.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::StreamExt;
 use futures::channel::{mpsc, oneshot};
-use libp2p::core::Endpoint;
 use libp2p::core::transport::PortUse;
+use libp2p::core::{ConnectedPoint, Endpoint};
+use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{
     ConnectionDenied, ConnectionId, DialError, FromSwarm, NetworkBehaviour, THandler,
@@ -31,8 +40,50 @@ pub struct Request {
 /// The sending half, for the transport.
 pub type Requests = mpsc::Sender<Request>;
 
+/// The relay each peer with a relayed connection is reached through (its
+/// address, ending in the relay's `/p2p/<id>`), shared with the transport.
+#[derive(Clone, Debug, Default)]
+pub struct Circuits(Arc<Mutex<HashMap<PeerId, Multiaddr>>>);
+
+impl Circuits {
+    /// The relay `peer` was last connected through, if a circuit is up.
+    pub fn relay_of(&self, peer: &PeerId) -> Option<Multiaddr> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(peer)
+            .cloned()
+    }
+
+    fn set(&self, peer: PeerId, relay: Option<Multiaddr>) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match relay {
+            Some(relay) => map.insert(peer, relay),
+            None => map.remove(&peer),
+        };
+    }
+}
+
+/// The relay a connection goes through, from its endpoint: a dialled
+/// `<relay>/p2p-circuit/p2p/<peer>` or an accepted `<relay>/p2p-circuit`.
+pub fn relay_of(endpoint: &ConnectedPoint) -> Option<Multiaddr> {
+    let addr = match endpoint {
+        ConnectedPoint::Dialer { address, .. } => address,
+        ConnectedPoint::Listener { local_addr, .. } => local_addr,
+    };
+    let mut relay = Multiaddr::empty();
+    for p in addr.iter() {
+        if p == Protocol::P2pCircuit {
+            return matches!(relay.iter().last(), Some(Protocol::P2p(_))).then_some(relay);
+        }
+        relay.push(p);
+    }
+    None
+}
+
 /// The behaviour.
 pub struct Relayed {
+    circuits: Circuits,
     requests: mpsc::Receiver<Request>,
     connections: HashMap<PeerId, usize>,
     waiting: HashMap<PeerId, Vec<oneshot::Sender<Result<(), String>>>>,
@@ -42,9 +93,10 @@ pub struct Relayed {
 
 impl Relayed {
     /// The behaviour, and the sender the transport asks it through.
-    pub fn new() -> (Self, Requests) {
+    pub fn new(circuits: Circuits) -> (Self, Requests) {
         let (tx, requests) = mpsc::channel(REQUESTS);
         let relayed = Relayed {
+            circuits,
             requests,
             connections: HashMap::new(),
             waiting: HashMap::new(),
@@ -90,10 +142,16 @@ impl NetworkBehaviour for Relayed {
         match event {
             FromSwarm::ConnectionEstablished(e) => {
                 *self.connections.entry(e.peer_id).or_default() += 1;
+                if let Some(relay) = relay_of(e.endpoint) {
+                    self.circuits.set(e.peer_id, Some(relay));
+                }
                 self.dials.remove(&e.connection_id);
                 self.answer(&e.peer_id, Ok(()));
             }
             FromSwarm::ConnectionClosed(e) => {
+                if e.remaining_established == 0 {
+                    self.circuits.set(e.peer_id, None);
+                }
                 if let Some(n) = self.connections.get_mut(&e.peer_id) {
                     *n -= 1;
                     if *n == 0 {
@@ -144,5 +202,45 @@ impl NetworkBehaviour for Relayed {
             Some(opts) => Poll::Ready(ToSwarm::Dial { opts }),
             None => Poll::Pending,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RELAY: &str =
+        "/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWBj6Nf8Di4GWRHCv7aPWZXiAwCDsgvytSHP7aUHZj7gHX";
+
+    fn addr(s: &str) -> Multiaddr {
+        s.parse().expect("multiaddr")
+    }
+
+    #[test]
+    fn the_relay_of_a_dialled_or_accepted_circuit_and_none_of_a_direct_connection() {
+        let peer = PeerId::random();
+        let dialled = ConnectedPoint::Dialer {
+            address: addr(&format!("{RELAY}/p2p-circuit/p2p/{peer}")),
+            role_override: Endpoint::Dialer,
+            port_use: PortUse::New,
+        };
+        assert_eq!(relay_of(&dialled), Some(addr(RELAY)));
+        let accepted = ConnectedPoint::Listener {
+            local_addr: addr(&format!("{RELAY}/p2p-circuit")),
+            send_back_addr: addr(&format!("/p2p/{peer}")),
+        };
+        assert_eq!(relay_of(&accepted), Some(addr(RELAY)));
+        let direct = ConnectedPoint::Dialer {
+            address: addr(RELAY),
+            role_override: Endpoint::Dialer,
+            port_use: PortUse::New,
+        };
+        assert_eq!(relay_of(&direct), None);
+        // A circuit whose relay is not named by its peer id says nothing.
+        let unnamed = ConnectedPoint::Listener {
+            local_addr: addr("/ip4/127.0.0.1/tcp/4001/p2p-circuit"),
+            send_back_addr: addr(&format!("/p2p/{peer}")),
+        };
+        assert_eq!(relay_of(&unnamed), None);
     }
 }

@@ -31,7 +31,7 @@ use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId, StreamProtocol};
 use send_wrapper::SendWrapper;
 
-use super::relayed::{self, Relayed};
+use super::relayed::{self, Circuits, Relayed};
 pub use connection::{Connection, ConnectionError};
 pub use exchange::RtcOptions;
 pub use stream::Stream;
@@ -85,6 +85,7 @@ pub struct Transport {
     requests: relayed::Requests,
     options: RtcOptions,
     shared: Arc<Mutex<Shared>>,
+    circuits: Circuits,
     listener: Option<(ListenerId, libp2p_stream::IncomingStreams)>,
 }
 
@@ -92,7 +93,8 @@ pub struct Transport {
 /// behaviour that gets it relayed connections (both go in the swarm's).
 pub fn new(local: PeerId, options: RtcOptions) -> (Transport, libp2p_stream::Behaviour, Relayed) {
     let streams = libp2p_stream::Behaviour::new();
-    let (relayed, requests) = Relayed::new();
+    let circuits = Circuits::default();
+    let (relayed, requests) = Relayed::new(circuits.clone());
     let shared = Shared {
         attempts: Attempts::new(local),
         abandon: HashMap::new(),
@@ -102,6 +104,7 @@ pub fn new(local: PeerId, options: RtcOptions) -> (Transport, libp2p_stream::Beh
         requests,
         options,
         shared: Arc::new(Mutex::new(shared)),
+        circuits,
         listener: None,
     };
     (transport, streams, relayed)
@@ -244,11 +247,17 @@ impl libp2p::Transport for Transport {
             };
             // A refused offer is dropped, which resets its stream.
             if let Some(upgrade) = self.answer(peer, stream) {
+                // The peer's address through the relay its offer came by
+                // (see `Circuits`).
+                let relay = self
+                    .circuits
+                    .relay_of(&peer)
+                    .unwrap_or_else(Multiaddr::empty);
                 return Poll::Ready(TransportEvent::Incoming {
                     listener_id,
                     upgrade,
                     local_addr: Multiaddr::empty().with(Protocol::WebRTC),
-                    send_back_addr: Multiaddr::empty()
+                    send_back_addr: relay
                         .with(Protocol::P2pCircuit)
                         .with(Protocol::WebRTC)
                         .with(Protocol::P2p(peer)),
