@@ -31,7 +31,8 @@ export function freePort() {
 /**
  * Starts hearth-relay on loopback ports (free ones, or the `ports` given, to
  * restart a relay where members expect it: `{ ws, tcp, webrtc }`), hosting every space members
- * bring, and resolves to { url, stop, stopped, peerAddr(match), dataDir }:
+ * bring (unless `hostAll` is false: then none), and resolves to
+ * { url, stop, stopped, peerAddr(match), dataDir, pid }:
  * `peerAddr` waits for a peer-to-peer address whose text includes `match`
  * (e.g. '/tcp/' or '/ws/'); `stopped` settles when the process has exited.
  */
@@ -39,6 +40,7 @@ export function startRelay(
   webDir = builtWebDir,
   dataDir = mkdtempSync(join(tmpdir(), 'hearth-relay-')),
   ports = { ws: 0, tcp: 0 },
+  { hostAll = true } = {},
 ) {
   const bin = process.env.HEARTH_RELAY_BIN ?? resolve(root, 'target/debug/hearth-relay');
   // `ws: null` leaves WebSocket out; a `webrtc` port (UDP) adds WebRTC-direct.
@@ -46,7 +48,8 @@ export function startRelay(
   if (ports.ws !== null) listen.push(`/ip4/127.0.0.1/tcp/${ports.ws ?? 0}/ws`);
   if (ports.webrtc !== undefined) listen.push(`/ip4/127.0.0.1/udp/${ports.webrtc}/webrtc-direct`);
   const child = spawn(bin, [
-    '--listen', '127.0.0.1:0', '--web-dir', webDir, '--data-dir', dataDir, '--host-all',
+    '--listen', '127.0.0.1:0', '--web-dir', webDir, '--data-dir', dataDir,
+    ...(hostAll ? ['--host-all'] : []),
     ...listen.flatMap((a) => ['--p2p-listen', a]),
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stopped = new Promise((ok) => child.on('exit', ok));
@@ -65,7 +68,7 @@ export function startRelay(
         if (found) { waiters.splice(waiters.indexOf(w), 1); w.ok(found); }
       }
       const m = out.match(/open (http:\/\/\S+)/);
-      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM'), stopped, peerAddr, dataDir });
+      if (m) ok({ url: m[1], stop: () => child.kill('SIGTERM'), stopped, peerAddr, dataDir, pid: child.pid });
     });
     child.on('exit', (code) => fail(new Error(`relay exited with ${code}: ${out}`)));
   });
@@ -99,10 +102,14 @@ export async function onboard(page, url) {
 
 /**
  * A member in a fresh browser profile: onboarded at the relay's page and in
- * step with it. Collects page errors in `errors`.
+ * step with it, with `settings` in the page's local storage from the start.
+ * Collects page errors in `errors`.
  */
-export async function member(relay) {
+export async function member(relay, settings = {}) {
   const context = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
+  await context.addInitScript((s) => {
+    for (const [k, v] of Object.entries(s)) localStorage.setItem(k, v);
+  }, settings);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

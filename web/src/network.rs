@@ -62,8 +62,12 @@ pub async fn connect(
         dial,
         circuits: true,
         // Other members' browsers reach this one directly once they meet
-        // through the relay.
-        listen: vec![Multiaddr::empty().with(Protocol::WebRTC)],
+        // through the relay (unless the member turned that off).
+        listen: if direct_connections() {
+            vec![Multiaddr::empty().with(Protocol::WebRTC)]
+        } else {
+            Vec::new()
+        },
         ice_servers: ice_servers(),
         ..Options::default()
     };
@@ -113,6 +117,17 @@ pub async fn connect(
 }
 
 const ICE_SERVERS: &str = "hearth-ice-servers";
+const DIRECT: &str = "hearth-direct-connections";
+
+/// Whether this browser connects to other members' browsers directly
+/// (WebRTC): yes unless `hearth-direct-connections` in local storage says
+/// `off`. A direct connection shows each side the other's IP address; with
+/// it off, members reach each other through the relay only.
+fn direct_connections() -> bool {
+    crate::relays::storage()
+        .and_then(|s| s.get_item(DIRECT).ok().flatten())
+        .is_none_or(|v| v.trim() != "off")
+}
 
 /// The STUN servers that tell this device its public address for direct
 /// connections: one URL a line in local storage under `hearth-ice-servers`

@@ -187,16 +187,20 @@ impl NetworkBehaviour for Relayed {
                 let _ = request.reply.send(Ok(()));
                 continue;
             }
-            let opts = DialOpts::peer_id(request.peer)
-                .addresses(vec![request.circuit])
-                .condition(PeerCondition::DisconnectedAndNotDialing)
-                .build();
-            self.dials.insert(opts.connection_id(), request.peer);
-            self.waiting
-                .entry(request.peer)
-                .or_default()
-                .push(request.reply);
-            self.to_dial.push(opts);
+            // One circuit dial per peer. The condition cannot be "not
+            // dialling": the WebRTC dial that asks for the circuit is a
+            // dial to the same peer.
+            let waiting = self.waiting.entry(request.peer).or_default();
+            let first = waiting.is_empty();
+            waiting.push(request.reply);
+            if first {
+                let opts = DialOpts::peer_id(request.peer)
+                    .addresses(vec![request.circuit])
+                    .condition(PeerCondition::Disconnected)
+                    .build();
+                self.dials.insert(opts.connection_id(), request.peer);
+                self.to_dial.push(opts);
+            }
         }
         match self.to_dial.pop() {
             Some(opts) => Poll::Ready(ToSwarm::Dial { opts }),

@@ -20,8 +20,7 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{
-    Event, RtcDataChannel, RtcDataChannelEvent, RtcDataChannelInit, RtcPeerConnection,
-    RtcPeerConnectionState,
+    Event, RtcDataChannelEvent, RtcDataChannelInit, RtcPeerConnection, RtcPeerConnectionState,
 };
 
 use super::channel::DataChannel;
@@ -50,7 +49,7 @@ struct Watch {
 
 struct Inner {
     pc: RtcPeerConnection,
-    inbound: mpsc::Receiver<RtcDataChannel>,
+    inbound: mpsc::Receiver<DataChannel>,
     closers: FuturesUnordered<Closer>,
     watch: Rc<RefCell<Watch>>,
     no_more_listeners: Option<Waker>,
@@ -81,9 +80,11 @@ impl Connection {
                 if channel.label() == INIT_LABEL {
                     return;
                 }
-                // A peer opening channels faster than they are taken gets
-                // them closed.
-                if let Err(e) = tx.try_send(channel) {
+                // Its message handler goes on now: the peer writes as soon
+                // as the channel is open, and a message that arrives before
+                // the swarm takes the stream would be lost. A peer opening
+                // channels faster than they are taken gets them closed.
+                if let Err(e) = tx.try_send(DataChannel::new(channel)) {
                     e.into_inner().close();
                 }
             });
@@ -119,8 +120,8 @@ impl Connection {
         }
     }
 
-    fn stream(&mut self, channel: RtcDataChannel) -> Stream {
-        let (stream, closer) = stream::new(DataChannel::new(channel));
+    fn stream(&mut self, channel: DataChannel) -> Stream {
+        let (stream, closer) = stream::new(channel);
         self.inner.closers.push(closer);
         if let Some(w) = self.inner.no_more_listeners.take() {
             w.wake();
@@ -164,7 +165,7 @@ impl StreamMuxer for Connection {
             .inner
             .pc
             .create_data_channel_with_data_channel_dict("", &init);
-        Poll::Ready(Ok(self.stream(channel)))
+        Poll::Ready(Ok(self.stream(DataChannel::new(channel))))
     }
 
     fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ConnectionError>> {
