@@ -7,7 +7,10 @@
 #   - the web app's bundle size, gzipped;
 #   - cold sync of a 100,000-op space (HEARTH_BENCH_SYNC_OPS) from a relay into
 #     a fresh page, over WebSocket and over WebRTC-direct: seconds until it
-#     shows every op (target < 15 s).
+#     shows every op (target < 15 s);
+#   - browser-to-browser sync of a 10,000-op space (HEARTH_BENCH_DIRECT_OPS)
+#     that only one page holds, over a direct WebRTC connection and through
+#     the relay's circuit, with the relay's bytes during each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --all
@@ -37,3 +40,4 @@ for via in websocket webrtc; do
   HEARTH_BENCH_VIA=$via HEARTH_RELAY_BIN="$PWD/../../target/release/hearth-relay" \
     node cold-sync.bench.js | grep -E 'browser|busy'
 done
+node direct-sync.bench.js | grep -E '^(direct|relayed)|_ratio|relay_bytes|first_op'

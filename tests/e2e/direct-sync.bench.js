@@ -7,10 +7,7 @@
 // start (it dials A) to the connection, from Join to the first op shown
 // and to all of them, ops/s, and the bytes the relay process read and wrote
 // during the sync (its TCP sockets' byte counts, from `ss`).
-//
-// Not yet in scripts/bench-web.sh: the relayed run syncs, but over the
-// direct connection the sync requests (`/hearth/sync/1`) get no answer and
-// B stays at 0 ops, while gossip over the same connection works.
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

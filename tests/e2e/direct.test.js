@@ -70,18 +70,25 @@ test('browsers connect directly and keep syncing while the relay is stopped', as
   assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
 });
 
-test('a page that starts with a member\'s /webrtc address reaches it directly; with direct connections off it goes through the relay', async (t) => {
-  const relay = await startRelay();
+test('a page that starts with a member\'s /webrtc address reaches it directly and syncs a space only that member holds; with direct connections off it goes through the relay', async (t) => {
+  // The relay hosts nothing: what Bob and Carol get, they get from Alice.
+  const relay = await startRelay(builtWebDir, undefined, { ws: 0, tcp: 0 }, { hostAll: false });
   t.after(() => relay.stop());
   const relayWs = await relay.peerAddr('/ws');
   const alice = await member(relay);
   t.after(() => alice.context.close());
   const aliceId = await alice.page.locator('.peers').getAttribute('data-peer-id');
+  await alice.page.fill('#space-name', 'Allotment');
+  await alice.page.getByRole('button', { name: 'Create space' }).click();
+  await post(alice.page, 'only Alice holds this');
+  const space = (await alice.page.locator('.space-id').textContent()).trim();
 
   // Dialled cold, at start: the circuit to signal over is dialled for it.
   const bob = await member(relay, { 'hearth-relays': `${relayWs}/p2p-circuit/webrtc/p2p/${aliceId}` });
   t.after(() => bob.context.close());
   await bob.page.locator(`.peers li.link-direct[title="${aliceId}"]`).waitFor({ timeout: 30_000 });
+  await join_(bob, space, 'Allotment');
+  await bob.page.locator('.ops li', { hasText: 'only Alice holds this' }).waitFor({ timeout: 30_000 });
 
   // A member who turned direct connections off is reached through the relay.
   const carol = await member(relay, {
@@ -90,7 +97,8 @@ test('a page that starts with a member\'s /webrtc address reaches it directly; w
   });
   t.after(() => carol.context.close());
   await carol.page.locator(`.peers li.link-relayed[title="${aliceId}"]`).waitFor({ timeout: 30_000 });
-  await new Promise((r) => setTimeout(r, 2_000));
+  await join_(carol, space, 'Allotment');
+  await carol.page.locator('.ops li', { hasText: 'only Alice holds this' }).waitFor({ timeout: 30_000 });
   assert.equal(await carol.page.locator('.peers li.link-direct').count(), 0, 'Carol has no direct connection');
   assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
 });

@@ -144,8 +144,13 @@ impl AsyncRead for Stream {
                 Read::Open => {}
             }
             // Pending once the channel has nothing more, perhaps after
-            // taking in payload: look again before waiting.
-            if inner.poll_pump(cx)?.is_pending() && inner.readable.is_empty() {
+            // taking in payload or the peer's FIN: look again before
+            // waiting (a FIN with no payload ends the read now, or a
+            // reader waiting for the end would wait for ever).
+            if inner.poll_pump(cx)?.is_pending()
+                && inner.readable.is_empty()
+                && inner.halves.read == Read::Open
+            {
                 return Poll::Pending;
             }
         }
