@@ -67,7 +67,7 @@ fn is_circuit(addr: &Multiaddr) -> bool {
 }
 
 /// The address a connection was dialled at, or came in on.
-fn address(endpoint: &ConnectedPoint) -> &Multiaddr {
+pub(super) fn address(endpoint: &ConnectedPoint) -> &Multiaddr {
     match endpoint {
         ConnectedPoint::Dialer { address, .. } => address,
         ConnectedPoint::Listener { local_addr, .. } => local_addr,

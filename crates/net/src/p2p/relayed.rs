@@ -4,7 +4,7 @@
 //! connection to the peer is up already) and says when one is.
 //!
 //! It also remembers which relay each relayed connection goes through
-//! ([`Circuits`]): the transport names an incoming WebRTC connection by it
+//! ([`CircuitRelays`]): the transport names an incoming WebRTC connection by it
 //! (`<relay>/p2p-circuit/webrtc/p2p/<peer>`), the address the peer is
 //! reachable at. Identify sends that name back to the peer as the address
 //! it was observed at, and js-libp2p refuses an identify whose observed
@@ -27,6 +27,8 @@ use libp2p::swarm::{
 };
 use libp2p::{Multiaddr, PeerId};
 
+use super::direct::address;
+
 /// Requests for a relayed connection waiting to be taken.
 const REQUESTS: usize = 16;
 
@@ -41,12 +43,13 @@ pub struct Request {
 pub type Requests = mpsc::Sender<Request>;
 
 /// The relay each peer with a relayed connection is reached through (its
-/// address, ending in the relay's `/p2p/<id>`), shared with the transport.
+/// address, ending in the relay's `/p2p/<id>`), shared with the transport;
+/// kept while the node has any connection to the peer.
 #[derive(Clone, Debug, Default)]
-pub struct Circuits(Arc<Mutex<HashMap<PeerId, Multiaddr>>>);
+pub struct CircuitRelays(Arc<Mutex<HashMap<PeerId, Multiaddr>>>);
 
-impl Circuits {
-    /// The relay `peer` was last connected through, if a circuit is up.
+impl CircuitRelays {
+    /// The relay `peer` was last connected through, while connected.
     pub fn relay_of(&self, peer: &PeerId) -> Option<Multiaddr> {
         self.0
             .lock()
@@ -67,12 +70,8 @@ impl Circuits {
 /// The relay a connection goes through, from its endpoint: a dialled
 /// `<relay>/p2p-circuit/p2p/<peer>` or an accepted `<relay>/p2p-circuit`.
 pub fn relay_of(endpoint: &ConnectedPoint) -> Option<Multiaddr> {
-    let addr = match endpoint {
-        ConnectedPoint::Dialer { address, .. } => address,
-        ConnectedPoint::Listener { local_addr, .. } => local_addr,
-    };
     let mut relay = Multiaddr::empty();
-    for p in addr.iter() {
+    for p in address(endpoint).iter() {
         if p == Protocol::P2pCircuit {
             return matches!(relay.iter().last(), Some(Protocol::P2p(_))).then_some(relay);
         }
@@ -83,7 +82,7 @@ pub fn relay_of(endpoint: &ConnectedPoint) -> Option<Multiaddr> {
 
 /// The behaviour.
 pub struct Relayed {
-    circuits: Circuits,
+    circuits: CircuitRelays,
     requests: mpsc::Receiver<Request>,
     connections: HashMap<PeerId, usize>,
     waiting: HashMap<PeerId, Vec<oneshot::Sender<Result<(), String>>>>,
@@ -93,7 +92,7 @@ pub struct Relayed {
 
 impl Relayed {
     /// The behaviour, and the sender the transport asks it through.
-    pub fn new(circuits: Circuits) -> (Self, Requests) {
+    pub fn new(circuits: CircuitRelays) -> (Self, Requests) {
         let (tx, requests) = mpsc::channel(REQUESTS);
         let relayed = Relayed {
             circuits,
@@ -149,13 +148,11 @@ impl NetworkBehaviour for Relayed {
                 self.answer(&e.peer_id, Ok(()));
             }
             FromSwarm::ConnectionClosed(e) => {
-                if e.remaining_established == 0 {
-                    self.circuits.set(e.peer_id, None);
-                }
                 if let Some(n) = self.connections.get_mut(&e.peer_id) {
                     *n -= 1;
                     if *n == 0 {
                         self.connections.remove(&e.peer_id);
+                        self.circuits.set(e.peer_id, None);
                     }
                 }
             }

@@ -31,7 +31,7 @@ use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId, StreamProtocol};
 use send_wrapper::SendWrapper;
 
-use super::relayed::{self, Circuits, Relayed};
+use super::relayed::{self, CircuitRelays, Relayed};
 pub use connection::{Connection, ConnectionError};
 pub use exchange::RtcOptions;
 pub use stream::Stream;
@@ -85,7 +85,7 @@ pub struct Transport {
     requests: relayed::Requests,
     options: RtcOptions,
     shared: Arc<Mutex<Shared>>,
-    circuits: Circuits,
+    circuits: CircuitRelays,
     listener: Option<(ListenerId, libp2p_stream::IncomingStreams)>,
 }
 
@@ -93,7 +93,7 @@ pub struct Transport {
 /// behaviour that gets it relayed connections (both go in the swarm's).
 pub fn new(local: PeerId, options: RtcOptions) -> (Transport, libp2p_stream::Behaviour, Relayed) {
     let streams = libp2p_stream::Behaviour::new();
-    let circuits = Circuits::default();
+    let circuits = CircuitRelays::default();
     let (relayed, requests) = Relayed::new(circuits.clone());
     let shared = Shared {
         attempts: Attempts::new(local),
@@ -248,7 +248,7 @@ impl libp2p::Transport for Transport {
             // A refused offer is dropped, which resets its stream.
             if let Some(upgrade) = self.answer(peer, stream) {
                 // The peer's address through the relay its offer came by
-                // (see `Circuits`).
+                // (see `CircuitRelays`).
                 let relay = self
                     .circuits
                     .relay_of(&peer)
