@@ -369,3 +369,123 @@ fn quiet_rounds_space_out_and_a_change_brings_them_back() {
     assert_eq!(again[0].0, (last + 2 * round_ms).max(40_000), "{again:?}");
     assert!(matches!(again[0].1, SyncMessage::Summary { vv: None, .. }));
 }
+
+/// Passes messages between `a` (named `an`) and `b` (named `bn`) until
+/// neither has more to say; returns every peer `a` sent to.
+fn converse(a: &mut Sync<u8>, an: u8, b: &mut Sync<u8>, bn: u8, now: u64) -> Vec<u8> {
+    let mut to = Vec::new();
+    loop {
+        let from_a = sent(&drain(a));
+        let from_b = sent(&drain(b));
+        if from_a.is_empty() && from_b.is_empty() {
+            return to;
+        }
+        for (peer, message) in from_a {
+            to.push(peer);
+            if peer == bn {
+                b.handle_message(an, &message.encode(), now);
+            }
+        }
+        for (peer, message) in from_b {
+            if peer == an {
+                a.handle_message(bn, &message.encode(), now);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_peer_that_does_not_sync_a_space_says_so_and_the_round_moves_on_at_once() {
+    const ALICE: u8 = 1;
+    const RELAY: u8 = 2;
+    const MEMBER: u8 = 9;
+    let mut member = Sync::new(Config::default());
+    // A relay that hosts only what it is asked to, and holds nothing here.
+    let mut relay = Sync::new(Config::default());
+    let mut alice = Sync::new(Config::default());
+    alice.handle_holdings(space(), vv(&[(1, 3)]));
+    member.handle_connected(ALICE, 0);
+    member.handle_connected(RELAY, 0);
+    relay.handle_connected(MEMBER, 0);
+    alice.handle_connected(MEMBER, 0);
+    for m in [&mut member, &mut relay, &mut alice] {
+        drain(m);
+    }
+
+    // The member joins the space; its first round goes to the relay.
+    member.handle_holdings(space(), VersionVector::new());
+    member.handle_tick(10);
+    let first = sent(&drain(&mut member));
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].0, RELAY);
+    relay.handle_message(MEMBER, &first[0].1.encode(), 11);
+    let answer = sent(&drain(&mut relay));
+    assert_eq!(
+        answer,
+        [(MEMBER, SyncMessage::NotSynced { space: space() })]
+    );
+
+    // Told so, the member asks Alice at once, not a round timeout later.
+    member.handle_message(RELAY, &answer[0].1.encode(), 12);
+    member.handle_tick(12);
+    let next = sent(&drain(&mut member));
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].0, ALICE);
+    alice.handle_message(MEMBER, &next[0].1.encode(), 12);
+    let mut asked = converse(&mut member, MEMBER, &mut alice, ALICE, 12);
+
+    // The rounds after that leave the relay out for a while.
+    let mut now = 12;
+    while now < 12 + hearth_net::sync::NOT_SYNCED_MS - 1_000 {
+        now += 500;
+        member.handle_tick(now);
+        asked.extend(converse(&mut member, MEMBER, &mut alice, ALICE, now));
+    }
+    assert!(asked.contains(&ALICE));
+    assert!(!asked.contains(&RELAY), "a round went to the relay again");
+    // Then it is asked again (it may have taken the space up).
+    let mut again = false;
+    for _ in 0..40 {
+        now += 500;
+        member.handle_tick(now);
+        again |= sent(&drain(&mut member)).iter().any(|(p, _)| *p == RELAY);
+    }
+    assert!(again, "the relay was never asked again");
+}
+
+#[test]
+fn a_relay_that_hosts_all_never_says_it_does_not_sync() {
+    let mut relay = Sync::new(Config {
+        host_all: true,
+        ..Config::default()
+    });
+    relay.handle_connected(9u8, 0);
+    let ask = SyncMessage::Summary {
+        space: space(),
+        digest: [1; 32],
+        vv: Some(pack(&vv(&[(1, 1)])).into()),
+        reply: true,
+    };
+    relay.handle_message(9, &ask.encode(), 1);
+    let answers = sent(&drain(&mut relay));
+    assert!(!answers.is_empty());
+    assert!(
+        answers
+            .iter()
+            .all(|(_, m)| !matches!(m, SyncMessage::NotSynced { .. }))
+    );
+}
+
+#[test]
+fn not_synced_has_a_fixed_encoding() {
+    let message = SyncMessage::NotSynced { space: space() };
+    let bytes = message.encode();
+    assert_eq!(
+        hex(&bytes),
+        format!(
+            "a16a6e6f745f73796e636564a16573706163655820{}",
+            "05".repeat(32)
+        )
+    );
+    assert_eq!(SyncMessage::decode(&bytes).expect("decodes"), message);
+}

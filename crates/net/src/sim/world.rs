@@ -273,8 +273,8 @@ impl World {
             SyncMessage::Summary { vv: Some(_), .. } => 0,
             SyncMessage::Summary { vv: None, .. } => 1,
             SyncMessage::Ops { .. } => 2,
-            // Pushes and the rare hosting request, together.
-            SyncMessage::Push { .. } | SyncMessage::Host(_) => 3,
+            // Pushes and the rare hosting request and refusal, together.
+            SyncMessage::Push { .. } | SyncMessage::Host(_) | SyncMessage::NotSynced { .. } => 3,
         };
         self.bytes_by_kind[kind] += bytes.len() as u64;
         if self.roll(self.config.loss_pct) {

@@ -58,7 +58,14 @@ struct Peer {
     expecting: BTreeMap<SpaceId, VersionVector>,
     /// What the peer may still send now: (messages, bytes, as of ms).
     allowance: Option<(f64, f64, u64)>,
+    /// Spaces the peer said it does not sync, and when: rounds go to other
+    /// peers for [`NOT_SYNCED_MS`], or until it speaks of the space.
+    not_synced: BTreeMap<SpaceId, u64>,
 }
+
+/// How long a peer that said it does not sync a space is left out of its
+/// rounds (it may take the space up: a relay asked to host it).
+pub const NOT_SYNCED_MS: u64 = 30_000;
 
 /// The sync state machine of one node. `P` names peers (a libp2p peer id,
 /// or a number in the simulation).
@@ -163,7 +170,16 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         for space in due {
             // One round at a time per space: answers never overlap.
             let waiting = self.peers.values().any(|p| p.awaiting.contains_key(&space));
-            let peers: Vec<P> = self.peers.keys().copied().collect();
+            let peers: Vec<P> = self
+                .peers
+                .iter()
+                .filter(|(_, p)| {
+                    p.not_synced
+                        .get(&space)
+                        .is_none_or(|at| now.saturating_sub(*at) >= NOT_SYNCED_MS)
+                })
+                .map(|(peer, _)| *peer)
+                .collect();
             let held = self.spaces.get_mut(&space).expect("due spaces are held");
             if waiting || peers.is_empty() {
                 held.postpone(now, round_ms);
@@ -249,9 +265,18 @@ impl<P: Copy + Ord + Debug> Sync<P> {
         if let SyncMessage::Host(request) = &message {
             return self.handle_host_request(peer, request, now);
         }
+        if let SyncMessage::NotSynced { .. } = message {
+            return self.handle_not_synced(peer, space, now);
+        }
         if !self.spaces.contains_key(&space) {
             if !self.config.host_all {
-                return; // not a space this node syncs
+                // Not a space this node syncs: a peer asking for a round
+                // is told so, and asks another.
+                if let SyncMessage::Summary { reply: true, .. } = message {
+                    let message = SyncMessage::NotSynced { space };
+                    self.out.push_back(Output::Send { peer, message });
+                }
+                return;
             }
             self.handle_holdings(space, VersionVector::new());
             self.out.push_back(Output::Hosting {
@@ -265,6 +290,7 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                 digest, vv, reply, ..
             } => {
                 if let Some(state) = self.peers.get_mut(&peer) {
+                    state.not_synced.remove(&space);
                     state.digests.insert(space, digest);
                     if digest == ours {
                         state.awaiting.remove(&space);
@@ -309,7 +335,22 @@ impl<P: Copy + Ord + Debug> Sync<P> {
                     blocks: vec![op.into_vec()],
                 });
             }
-            SyncMessage::Host(_) => {}
+            SyncMessage::Host(_) | SyncMessage::NotSynced { .. } => {}
+        }
+    }
+
+    /// `peer` does not sync `space`: a round awaiting it ends now, and the
+    /// next goes to another peer.
+    fn handle_not_synced(&mut self, peer: P, space: SpaceId, now: u64) {
+        let Some(state) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        state.not_synced.insert(space, now);
+        state.digests.remove(&space);
+        if state.awaiting.remove(&space).is_some()
+            && let Some(held) = self.spaces.get_mut(&space)
+        {
+            held.retry(now);
         }
     }
 

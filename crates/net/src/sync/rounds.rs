@@ -68,6 +68,12 @@ impl Held {
         self.next = now + round_ms;
     }
 
+    /// The peer a round went to does not sync the space: the next round
+    /// (with another peer) can start at once.
+    pub(super) fn retry(&mut self, now: u64) {
+        self.next = self.next.min(now);
+    }
+
     /// A round starts now: when the one after it is due.
     pub(super) fn started(&mut self, now: u64, round_ms: u64) {
         self.last = now;

@@ -11,6 +11,9 @@
 //!   when the sender holds further ones.
 //! - `Push`: one new op, as its author publishes it.
 //! - `Host`: a member's signed request that a relay host a space.
+//! - `NotSynced`: the answer of a peer asked into a round of a space it
+//!   does not sync (a relay that hosts only some), so the asker turns to
+//!   another peer at once instead of waiting out the round.
 
 use hearth_core::{Did, SpaceId, VersionVector};
 use serde::{Deserialize, Serialize};
@@ -58,6 +61,12 @@ pub enum SyncMessage {
     },
     /// A member asks the receiving relay to host a space.
     Host(super::host::HostRequest),
+    /// The sender does not sync the space (answering a round it was asked
+    /// into).
+    NotSynced {
+        /// The space.
+        space: SpaceId,
+    },
 }
 
 /// Why bytes are not a sync message.
@@ -91,7 +100,8 @@ impl SyncMessage {
         match self {
             SyncMessage::Summary { space, .. }
             | SyncMessage::Ops { space, .. }
-            | SyncMessage::Push { space, .. } => *space,
+            | SyncMessage::Push { space, .. }
+            | SyncMessage::NotSynced { space } => *space,
             SyncMessage::Host(request) => request.space,
         }
     }
