@@ -84,6 +84,16 @@ test('js-libp2p and Hearth browsers connect over /webrtc both ways and gossip th
   await directTo(m, jsId).waitFor({ timeout: 30_000 });
   console.log(`hearth_dials_js_direct_ms = ${Date.now() - t0}`);
 
+  // Both Hearth pages told the js node, over their direct connections,
+  // which topics they follow: gossipsub's hello, which is lost if it goes
+  // out on the circuit (js-libp2p resets gossip streams on circuits).
+  const mId = await peerId(m);
+  await js.waitForFunction(
+    ({ topic, ids }) => ids.every((id) => window.topicPeers(topic).includes(id)),
+    { topic, ids: [hId, mId] },
+    { timeout: 10_000 },
+  );
+
   // Without the relay, H's next op reaches M through the js node alone.
   relay.stop();
   await relay.stopped;

@@ -62,7 +62,7 @@ pub fn parse_webrtc_addr(addr: &Multiaddr) -> Option<(Multiaddr, PeerId)> {
     Some((circuit, peer))
 }
 
-fn is_circuit(addr: &Multiaddr) -> bool {
+pub(super) fn is_circuit(addr: &Multiaddr) -> bool {
     addr.iter().any(|p| p == Protocol::P2pCircuit)
 }
 

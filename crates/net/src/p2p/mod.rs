@@ -18,8 +18,7 @@ mod circuit;
 mod direct;
 #[cfg_attr(target_arch = "wasm32", path = "discovery_none.rs")]
 mod discovery;
-#[cfg(all(not(target_arch = "wasm32"), feature = "webrtc"))]
-mod hold;
+mod gossip;
 mod relayed;
 mod run;
 mod status;
@@ -74,8 +73,9 @@ mod composed {
         pub limits: connection_limits::Behaviour,
         /// Sync messages, one request each.
         pub sync: request_response::cbor::Behaviour<ByteBuf, ()>,
-        /// New ops, on each space's topic.
-        pub gossipsub: gossipsub::Behaviour,
+        /// New ops, on each space's topic (moved off circuits once a
+        /// peer is reached directly).
+        pub gossipsub: gossip::Gossip,
         /// Who a peer is and where it listens.
         pub identify: identify::Behaviour,
         /// Keeps connections alive and measures them.
@@ -192,7 +192,7 @@ impl Behaviour {
         Ok(Behaviour {
             limits: connection_limits::Behaviour::new(limits(relay_server)),
             sync,
-            gossipsub,
+            gossipsub: gossip::Gossip::new(gossipsub),
             identify: identify::Behaviour::new(
                 identify::Config::new("/hearth/1.0.0".into(), key.public())
                     .with_agent_version(AGENT.into()),

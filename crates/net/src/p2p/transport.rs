@@ -1,7 +1,8 @@
 //! The transports, per platform. Native: TCP and WebSocket with noise and
 //! yamux, QUIC, DNS, and on a relay built with the `webrtc` feature a
 //! WebRTC-direct listener for browsers. Browser: WebSocket and
-//! WebRTC-direct to relays. Both: the circuit relay client.
+//! WebRTC-direct to relays (Hearth's own, `webrtc::WebRtcDirect`), and
+//! browser to browser. Both: the circuit relay client.
 
 use std::time::Duration;
 
@@ -60,12 +61,10 @@ pub(super) async fn swarm(
         )
         .map_err(transport_error)?
         .with_quic();
-    // WebRTC-direct for browsers, on a relay holding a certificate; its
-    // outbound streams held until the browser opened one (`super::hold`).
+    // WebRTC-direct for browsers, on a relay holding a certificate.
     #[cfg(feature = "webrtc")]
     let builder = builder
         .with_other_transport(|key| -> Result<_, BoxError> {
-            use libp2p::Transport;
             use libp2p::core::transport::OptionalTransport;
             let Some(pem) = webrtc_pem else {
                 return Ok(OptionalTransport::none());
@@ -76,14 +75,7 @@ pub(super) async fn swarm(
             let _ = rustls::crypto::ring::default_provider().install_default();
             let certificate = libp2p_webrtc::tokio::Certificate::from_pem(pem)?;
             Ok(OptionalTransport::some(
-                libp2p_webrtc::tokio::Transport::new(key.clone(), certificate).map(
-                    |(peer, conn), _| {
-                        (
-                            peer,
-                            super::hold::HoldOutbound::new(conn, super::hold::GRACE),
-                        )
-                    },
-                ),
+                libp2p_webrtc::tokio::Transport::new(key.clone(), certificate),
             ))
         })
         .map_err(transport_error)?;
@@ -114,6 +106,7 @@ pub(super) async fn swarm(
         timeout: super::webrtc::SIGNALING_TIMEOUT,
     };
     let local = key.public().to_peer_id();
+    let rtc_direct = rtc.clone();
     let (webrtc, signaling, relayed) = super::webrtc::new(local, rtc);
     // Tried in this order: browser to browser first, then circuits, then
     // the relays' own addresses. (The builder's `with_relay_client` would
@@ -145,12 +138,13 @@ pub(super) async fn swarm(
             )
         })
         .map_err(transport_error)?
-        .with_other_transport(|key| {
-            libp2p::webrtc_websys::Transport::new(libp2p::webrtc_websys::Config::new(key))
-        })
+        .with_other_transport(|key| super::webrtc::WebRtcDirect::new(key.clone(), rtc_direct))
         .map_err(transport_error)?
         .with_behaviour(|key| behaviour(key, relay_server, client, Some((signaling, relayed))))
         .map_err(transport_error)?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE))
+        // Longer than WebRTC's own bounds, so a failed dial says why
+        // rather than that a timer ran out.
+        .with_connection_timeout(super::webrtc::SIGNALING_TIMEOUT + Duration::from_secs(5))
         .build())
 }

@@ -7,6 +7,7 @@
 //! - [`session`]: one exchange as a sans-IO state machine.
 //! - [`attempts`]: the exchanges under way, and glare (both dial at once).
 //! - [`frame`]: a stream over a data channel: frames, and its halves.
+//! - [`sdp`]: the offer a browser makes to a relay's `/webrtc-direct`.
 //!
 //! The browser transport that drives these over `RTCPeerConnection` is
 //! `p2p::webrtc` (wasm only).
@@ -14,6 +15,7 @@
 pub mod attempts;
 pub mod frame;
 pub mod message;
+pub mod sdp;
 pub mod session;
 
 #[cfg(test)]

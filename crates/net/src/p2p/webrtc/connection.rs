@@ -129,6 +129,20 @@ impl Connection {
         stream
     }
 
+    /// The stream WebRTC-direct's Noise handshake runs on: data channel 0,
+    /// negotiated by both sides rather than announced. Made before the
+    /// offer, so the offer includes the data channels.
+    pub(super) fn handshake_stream(&mut self) -> Stream {
+        let init = RtcDataChannelInit::new();
+        init.set_negotiated(true);
+        init.set_id(0);
+        let channel = self
+            .inner
+            .pc
+            .create_data_channel_with_data_channel_dict("", &init);
+        self.stream(DataChannel::new(channel))
+    }
+
     fn gone(&self) -> Option<ConnectionError> {
         self.inner.watch.borrow().gone.map(ConnectionError::Gone)
     }

@@ -33,7 +33,7 @@ pub struct RtcOptions {
     pub timeout: Duration,
 }
 
-fn js_error(what: &'static str) -> impl Fn(wasm_bindgen::JsValue) -> WebRtcError {
+pub(super) fn js_error(what: &'static str) -> impl Fn(wasm_bindgen::JsValue) -> WebRtcError {
     move |e| WebRtcError::Browser(format!("{what}: {}", describe(&e)))
 }
 
@@ -47,7 +47,7 @@ fn describe(e: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-fn peer_connection(options: &RtcOptions) -> Result<RtcPeerConnection, WebRtcError> {
+pub(super) fn peer_connection(options: &RtcOptions) -> Result<RtcPeerConnection, WebRtcError> {
     let config = RtcConfiguration::new();
     if !options.ice_servers.is_empty() {
         let servers = js_sys::Array::new();
@@ -73,7 +73,13 @@ impl Listeners {
         let tx = events.clone();
         let candidate = Closure::<dyn FnMut(RtcPeerConnectionIceEvent)>::new(
             move |e: RtcPeerConnectionIceEvent| {
-                let json = e.candidate().and_then(|c| {
+                let candidate = e.candidate();
+                // An empty one only marks the end of a generation; the
+                // end of gathering is the event without one.
+                if candidate.as_ref().is_some_and(|c| c.candidate().is_empty()) {
+                    return;
+                }
+                let json = candidate.and_then(|c| {
                     JSON::stringify(&c.to_json())
                         .ok()
                         .and_then(|s| s.as_string())
@@ -144,39 +150,59 @@ async fn read_frame(reader: &mut (impl AsyncRead + Unpin)) -> Result<Option<Sign
         .map_err(|e| WebRtcError::Signaling(e.to_string()))
 }
 
-async fn description(
+/// Sets a description: the peer's (`remote`) or this side's.
+pub(super) async fn set_description(
     pc: &RtcPeerConnection,
+    remote: bool,
     kind: RtcSdpType,
     sdp: &str,
 ) -> Result<(), WebRtcError> {
     let init = RtcSessionDescriptionInit::new(kind);
     init.set_sdp(sdp);
-    JsFuture::from(pc.set_remote_description(&init))
-        .await
-        .map_err(js_error("setRemoteDescription"))?;
+    if remote {
+        JsFuture::from(pc.set_remote_description(&init))
+            .await
+            .map_err(js_error("setRemoteDescription"))?;
+    } else {
+        JsFuture::from(pc.set_local_description(&init))
+            .await
+            .map_err(js_error("setLocalDescription"))?;
+    }
     Ok(())
 }
 
-/// Makes this side's offer or answer and sets it; returns its SDP.
-async fn local_description(pc: &RtcPeerConnection, role: Role) -> Result<String, WebRtcError> {
+/// Makes this side's offer or answer (not set yet); returns its SDP.
+pub(super) async fn make_description(
+    pc: &RtcPeerConnection,
+    role: Role,
+) -> Result<String, WebRtcError> {
     let made = match role {
         Role::Offerer => JsFuture::from(pc.create_offer()).await,
         Role::Answerer => JsFuture::from(pc.create_answer()).await,
     }
     .map_err(js_error("createOffer/createAnswer"))?;
-    let sdp = Reflect::get(&made, &"sdp".into())
+    Reflect::get(&made, &"sdp".into())
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| WebRtcError::Browser("description without SDP".into()))?;
+        .ok_or_else(|| WebRtcError::Browser("description without SDP".into()))
+}
+
+async fn description(
+    pc: &RtcPeerConnection,
+    kind: RtcSdpType,
+    sdp: &str,
+) -> Result<(), WebRtcError> {
+    set_description(pc, true, kind, sdp).await
+}
+
+/// Makes this side's offer or answer and sets it; returns its SDP.
+async fn local_description(pc: &RtcPeerConnection, role: Role) -> Result<String, WebRtcError> {
+    let sdp = make_description(pc, role).await?;
     let kind = match role {
         Role::Offerer => RtcSdpType::Offer,
         Role::Answerer => RtcSdpType::Answer,
     };
-    let init = RtcSessionDescriptionInit::new(kind);
-    init.set_sdp(&sdp);
-    JsFuture::from(pc.set_local_description(&init))
-        .await
-        .map_err(js_error("setLocalDescription"))?;
+    set_description(pc, false, kind, &sdp).await?;
     Ok(sdp)
 }
 

@@ -16,6 +16,7 @@
 mod channel;
 mod connection;
 mod exchange;
+mod relay_dial;
 mod stream;
 
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ use send_wrapper::SendWrapper;
 use super::relayed::{self, CircuitRelays, Relayed};
 pub use connection::{Connection, ConnectionError};
 pub use exchange::RtcOptions;
+pub use relay_dial::WebRtcDirect;
 pub use stream::Stream;
 
 use super::direct::parse_webrtc_addr;
@@ -59,6 +61,13 @@ pub enum WebRtcError {
     /// The exchange failed.
     #[error(transparent)]
     Session(#[from] SignalingError),
+    /// Noise over data channel 0 failed, or proved another peer than the
+    /// address names (WebRTC-direct).
+    #[error("handshake: {0}")]
+    Handshake(String),
+    /// The connection was not up in time.
+    #[error("not connected after {0:?}")]
+    Timeout(std::time::Duration),
     /// The browser refused a step.
     #[error("browser: {0}")]
     Browser(String),
@@ -111,13 +120,11 @@ pub fn new(local: PeerId, options: RtcOptions) -> (Transport, libp2p_stream::Beh
 }
 
 type Output = (PeerId, Connection);
+/// A dial or an answer under way.
+type Attempt = BoxFuture<'static, Result<Output, WebRtcError>>;
 
 impl Transport {
-    fn answer(
-        &mut self,
-        peer: PeerId,
-        stream: libp2p::Stream,
-    ) -> Option<BoxFuture<'static, Result<Output, WebRtcError>>> {
+    fn answer(&mut self, peer: PeerId, stream: libp2p::Stream) -> Option<Attempt> {
         let decision = {
             let mut s = lock(&self.shared);
             let decision = s.attempts.incoming(peer);
@@ -145,8 +152,8 @@ impl Transport {
 impl libp2p::Transport for Transport {
     type Output = Output;
     type Error = WebRtcError;
-    type ListenerUpgrade = BoxFuture<'static, Result<Output, WebRtcError>>;
-    type Dial = BoxFuture<'static, Result<Output, WebRtcError>>;
+    type ListenerUpgrade = Attempt;
+    type Dial = Attempt;
 
     fn listen_on(
         &mut self,
