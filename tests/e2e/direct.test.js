@@ -2,7 +2,8 @@
 // browser to browser over WebRTC (libp2p's `/webrtc`): the relayed circuit
 // is closed, the relay is stopped and they keep exchanging ops; a third
 // member then joins through the relay restarted on the same address and
-// gets everything, including what was written while it was down.
+// gets everything, including what was written while it was down. When ICE
+// fails the circuit stays and carries the sync.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,6 +13,22 @@ async function join_(m, space, name) {
   await m.page.fill('#join-space', space);
   await m.page.getByRole('button', { name: 'Join' }).click();
   await m.page.getByRole('button', { name }).click({ timeout: 30_000 });
+}
+
+/** A relay that hosts nothing, and Alice on it with a space "Allotment" in
+ * which she wrote `text`: whoever gets it gets it from her. */
+async function onlyAlice(t, text) {
+  const relay = await startRelay(builtWebDir, undefined, { ws: 0, tcp: 0 }, { hostAll: false });
+  t.after(() => relay.stop());
+  const relayWs = await relay.peerAddr('/ws');
+  const alice = await member(relay);
+  t.after(() => alice.context.close());
+  const aliceId = await alice.page.locator('.peers').getAttribute('data-peer-id');
+  await alice.page.fill('#space-name', 'Allotment');
+  await alice.page.getByRole('button', { name: 'Create space' }).click();
+  await post(alice.page, text);
+  const space = (await alice.page.locator('.space-id').textContent()).trim();
+  return { relay, relayWs, alice, aliceId, space };
 }
 
 test('browsers connect directly and keep syncing while the relay is stopped', async (t) => {
@@ -72,16 +89,7 @@ test('browsers connect directly and keep syncing while the relay is stopped', as
 
 test('a page that starts with a member\'s /webrtc address reaches it directly and syncs a space only that member holds; with direct connections off it goes through the relay', async (t) => {
   // The relay hosts nothing: what Bob and Carol get, they get from Alice.
-  const relay = await startRelay(builtWebDir, undefined, { ws: 0, tcp: 0 }, { hostAll: false });
-  t.after(() => relay.stop());
-  const relayWs = await relay.peerAddr('/ws');
-  const alice = await member(relay);
-  t.after(() => alice.context.close());
-  const aliceId = await alice.page.locator('.peers').getAttribute('data-peer-id');
-  await alice.page.fill('#space-name', 'Allotment');
-  await alice.page.getByRole('button', { name: 'Create space' }).click();
-  await post(alice.page, 'only Alice holds this');
-  const space = (await alice.page.locator('.space-id').textContent()).trim();
+  const { relay, relayWs, alice, aliceId, space } = await onlyAlice(t, 'only Alice holds this');
 
   // Dialled cold, at start: the circuit to signal over is dialled for it.
   const bob = await member(relay, { 'hearth-relays': `${relayWs}/p2p-circuit/webrtc/p2p/${aliceId}` });
@@ -101,4 +109,33 @@ test('a page that starts with a member\'s /webrtc address reaches it directly an
   await carol.page.locator('.ops li', { hasText: 'only Alice holds this' }).waitFor({ timeout: 30_000 });
   assert.equal(await carol.page.locator('.peers li.link-direct').count(), 0, 'Carol has no direct connection');
   assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
+});
+
+test('when ICE fails the members stay connected through the relay, and the page says why', async (t) => {
+  const { relay, relayWs, alice, aliceId, space } = await onlyAlice(t, 'reached through the relay');
+
+  // Bob's browser may use TURN servers only, and knows none (as behind a
+  // NAT that lets no peer through): ICE to Alice fails, and the page says
+  // why. The circuit the offer went over stays, and carries the sync.
+  const turnOnly = () => {
+    const Native = window.RTCPeerConnection;
+    function TurnOnly(config = {}) {
+      return new Native({ ...config, iceTransportPolicy: 'relay' });
+    }
+    TurnOnly.prototype = Native.prototype;
+    window.RTCPeerConnection = TurnOnly;
+  };
+  const t0 = Date.now();
+  const bob = await member(relay, { 'hearth-relays': `${relayWs}/p2p-circuit/webrtc/p2p/${aliceId}` }, turnOnly);
+  t.after(() => bob.context.close());
+  await bob.page.locator('.network', { hasText: 'no direct connection' }).waitFor({ timeout: 40_000 });
+  console.log(`ice_failure_reported_ms = ${Date.now() - t0}`);
+  assert.match(await bob.page.locator('.network').textContent(), /no direct connection: .*no ICE candidates/);
+  await bob.page.locator(`.peers li.link-relayed[title="${aliceId}"]`).waitFor({ timeout: 10_000 });
+  await join_(bob, space, 'Allotment');
+  await bob.page.locator('.ops li', { hasText: 'reached through the relay' }).waitFor({ timeout: 30_000 });
+  await post(bob.page, 'and back through the relay');
+  await alice.page.locator('.ops li', { hasText: 'and back through the relay' }).waitFor({ timeout: 30_000 });
+  assert.equal(await bob.page.locator('.peers li.link-direct').count(), 0, 'Bob has no direct connection');
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
 });

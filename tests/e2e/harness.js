@@ -102,14 +102,16 @@ export async function onboard(page, url) {
 
 /**
  * A member in a fresh browser profile: onboarded at the relay's page and in
- * step with it, with `settings` in the page's local storage from the start.
- * Collects page errors in `errors`.
+ * step with it, with `settings` in the page's local storage from the start
+ * (and `init`, if given, run in the page before the app). Collects page
+ * errors in `errors`.
  */
-export async function member(relay, settings = {}) {
+export async function member(relay, settings = {}, init = undefined) {
   const context = await launch(mkdtempSync(join(tmpdir(), 'hearth-profile-')));
   await context.addInitScript((s) => {
     for (const [k, v] of Object.entries(s)) localStorage.setItem(k, v);
   }, settings);
+  if (init) await context.addInitScript(init);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -62,6 +62,21 @@ pub fn parse_webrtc_addr(addr: &Multiaddr) -> Option<(Multiaddr, PeerId)> {
     Some((circuit, peer))
 }
 
+/// The relay a `<relay>/p2p/<id>/p2p-circuit/webrtc/p2p/<peer>` address
+/// goes through.
+fn relay_of(addr: &Multiaddr) -> Option<PeerId> {
+    let (circuit, _) = parse_webrtc_addr(addr)?;
+    let mut last = None;
+    for p in circuit.iter() {
+        match p {
+            Protocol::P2p(peer) => last = Some(peer),
+            Protocol::P2pCircuit => return last,
+            _ => {}
+        }
+    }
+    None
+}
+
 pub(super) fn is_circuit(addr: &Multiaddr) -> bool {
     addr.iter().any(|p| p == Protocol::P2pCircuit)
 }
@@ -72,6 +87,31 @@ pub(super) fn address(endpoint: &ConnectedPoint) -> &Multiaddr {
         ConnectedPoint::Dialer { address, .. } => address,
         ConnectedPoint::Listener { local_addr, .. } => local_addr,
     }
+}
+
+/// Why a direct dial failed, in the transport's words (a failed dial names
+/// every address it tried; a direct one has one). A transport's error
+/// shows nothing itself: what it says is in its sources.
+fn reason(error: &DialError) -> String {
+    let DialError::Transport(tried) = error else {
+        return error.to_string();
+    };
+    tried
+        .iter()
+        .map(|(_, e)| {
+            let mut parts = Vec::new();
+            let mut next: Option<&dyn std::error::Error> = Some(e);
+            while let Some(e) = next {
+                let said = e.to_string();
+                if !said.is_empty() && !parts.iter().any(|p: &String| p.contains(&said)) {
+                    parts.push(said);
+                }
+                next = e.source();
+            }
+            parts.join(": ")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +131,8 @@ pub(super) struct Direct {
     tried: HashMap<PeerId, u64>,
     /// Direct dials under way.
     dialling: HashMap<ConnectionId, PeerId>,
+    /// `/webrtc` addresses to dial once their relay is connected.
+    waiting: Vec<(PeerId, Multiaddr)>,
     /// Why the last direct connection could not be made, if one failed.
     last_error: Option<String>,
 }
@@ -112,6 +154,30 @@ impl Direct {
         }
     }
 
+    /// Dials `addr`, keeping track of it if it is a direct one (so that
+    /// identify does not set off a second dial to the same peer). A direct
+    /// one waits until its relay is connected: the circuit to signal over
+    /// cannot be dialled while the relay itself still is.
+    pub(super) fn dial(
+        &mut self,
+        swarm: &mut Swarm<Behaviour>,
+        addr: &Multiaddr,
+    ) -> Result<(), DialError> {
+        if let Some(relay) = relay_of(addr).filter(|r| !swarm.is_connected(r)) {
+            if !self.waiting.iter().any(|(_, a)| a == addr) {
+                self.waiting.push((relay, addr.clone()));
+            }
+            return Ok(());
+        }
+        let opts = DialOpts::from(addr.clone());
+        let id = opts.connection_id();
+        swarm.dial(opts)?;
+        if let Some((_, peer)) = parse_webrtc_addr(addr) {
+            self.dialling.insert(id, peer);
+        }
+        Ok(())
+    }
+
     /// A connection came up: a direct one replaces the peer's circuits.
     pub(super) fn established(
         &mut self,
@@ -121,6 +187,15 @@ impl Direct {
         endpoint: &ConnectedPoint,
     ) {
         self.dialling.remove(&id);
+        let (ready, waiting) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition::<Vec<_>, _>(|(relay, _)| *relay == peer);
+        self.waiting = waiting;
+        for (_, addr) in ready {
+            if let Err(e) = self.dial(swarm, &addr) {
+                self.last_error = Some(reason(&e));
+            }
+        }
         let addr = address(endpoint);
         let links = self.peers.entry(peer).or_default();
         if is_webrtc(addr) {
@@ -163,6 +238,7 @@ impl Direct {
         };
         if !self.enabled
             || !links.direct.is_empty()
+            || self.dialling.values().any(|p| *p == peer)
             || !links.relayed.iter().any(|(_, dialled)| *dialled)
             || self
                 .tried
@@ -195,7 +271,7 @@ impl Direct {
     /// A dial failed: if it was a direct one, the circuit stays and says why.
     pub(super) fn dial_failed(&mut self, id: ConnectionId, error: &DialError) {
         if self.dialling.remove(&id).is_some() {
-            self.last_error = Some(error.to_string());
+            self.last_error = Some(reason(error));
         }
     }
 
@@ -262,6 +338,10 @@ mod tests {
             .expect("valid");
         let (circuit, to) = parse_webrtc_addr(&addr).expect("valid");
         assert_eq!(to, peer);
+        assert_eq!(
+            relay_of(&addr).map(|r| r.to_string()).as_deref(),
+            Some("12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN")
+        );
         assert_eq!(
             circuit.to_string(),
             format!("{relay}/p2p-circuit/p2p/{peer}")

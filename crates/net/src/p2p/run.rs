@@ -83,8 +83,9 @@ impl<S: Store> Network<S> {
         for addr in &options.listen {
             swarm.listen_on(addr.clone()).map_err(|e| bad(addr, &e))?;
         }
+        let mut direct = Direct::new(&options.listen);
         for addr in &options.dial {
-            swarm.dial(addr.clone()).map_err(|e| bad(addr, &e))?;
+            direct.dial(&mut swarm, addr).map_err(|e| bad(addr, &e))?;
         }
         let changes: Rc<RefCell<Vec<Change>>> = Rc::default();
         let seen = changes.clone();
@@ -117,7 +118,7 @@ impl<S: Store> Network<S> {
             traffic: Traffic::default(),
             reserved: HashSet::default(),
             circuits: Circuits::new(options.circuits, &options.dial),
-            direct: Direct::new(&options.listen),
+            direct,
             discovery: Discovery::new(options.relay_server),
             requested: Default::default(),
             refused_hosting: Vec::new(),
@@ -256,7 +257,7 @@ impl<S: Store> Network<S> {
             };
             if missing {
                 dialled = true;
-                let _ = self.swarm.dial(addr.clone());
+                let _ = self.direct.dial(&mut self.swarm, addr);
             }
         }
         if dialled {
@@ -270,8 +271,8 @@ impl<S: Store> Network<S> {
             // A member's address may be wrong: say so, and keep running.
             Command::Dial(addr) => {
                 self.dial_error = self
-                    .swarm
-                    .dial(addr.clone())
+                    .direct
+                    .dial(&mut self.swarm, &addr)
                     .err()
                     .map(|e| format!("could not dial {addr}: {e}"));
                 if self.dial_error.is_none() && !self.redial.contains(&addr) {

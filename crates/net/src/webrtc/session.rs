@@ -73,6 +73,10 @@ pub enum SignalingError {
     /// The peer sent more candidates than any connection needs.
     #[error("more than {0} ICE candidates")]
     TooManyCandidates(usize),
+    /// This browser finished gathering without a single candidate (its
+    /// network or its settings let no direct connection through).
+    #[error("this browser found no address to connect directly from (no ICE candidates)")]
+    NoCandidates,
 }
 
 /// Candidates taken from a peer in one exchange (a browser gathers a
@@ -124,6 +128,7 @@ pub struct Session {
     /// The peer's candidates that came before its description.
     remote_queue: Vec<String>,
     remote_candidates: usize,
+    local_candidates: usize,
     error: Option<SignalingError>,
 }
 
@@ -141,6 +146,7 @@ impl Session {
             local_queue: Vec::new(),
             remote_queue: Vec::new(),
             remote_candidates: 0,
+            local_candidates: 0,
             error: None,
         }
     }
@@ -197,7 +203,12 @@ impl Session {
         let mut actions = Vec::new();
         match event {
             Event::LocalDescription(sdp) => self.described(sdp, &mut actions),
+            // Gathering over with nothing to offer: no pair can work.
+            Event::LocalCandidate(None) if self.local_candidates == 0 => {
+                self.fail(SignalingError::NoCandidates);
+            }
             Event::LocalCandidate(candidate) => {
+                self.local_candidates += usize::from(candidate.is_some());
                 if self.described {
                     actions.push(Action::Send(Signal::Candidate(candidate)));
                 } else {

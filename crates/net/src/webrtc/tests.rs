@@ -322,3 +322,25 @@ mod frames {
         assert_eq!(open.write, Write::Open);
     }
 }
+
+#[test]
+fn gathering_no_candidate_at_all_fails_at_once() {
+    for role in [Role::Offerer, Role::Answerer] {
+        let mut s = Session::new(role, 0, TIMEOUT);
+        if role == Role::Answerer {
+            s.handle(Event::Received(Signal::Offer("offer".into())));
+        }
+        s.handle(Event::LocalDescription("sdp".into()));
+        assert!(s.handle(Event::LocalCandidate(None)).is_empty());
+        assert_eq!(s.error(), Some(&SignalingError::NoCandidates), "{role:?}");
+    }
+    // One candidate is enough to go on.
+    let mut s = Session::new(Role::Offerer, 0, TIMEOUT);
+    s.handle(Event::LocalDescription("offer".into()));
+    s.handle(Event::LocalCandidate(Some(cand(1))));
+    assert_eq!(
+        s.handle(Event::LocalCandidate(None)),
+        [Action::Send(Signal::Candidate(None))]
+    );
+    assert_eq!(s.error(), None);
+}
