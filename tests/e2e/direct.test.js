@@ -119,8 +119,11 @@ test('when ICE fails the members stay connected through the relay, and the page 
   // why. The circuit the offer went over stays, and carries the sync.
   const turnOnly = () => {
     const Native = window.RTCPeerConnection;
+    window.peerConnections = [];
     function TurnOnly(config = {}) {
-      return new Native({ ...config, iceTransportPolicy: 'relay' });
+      const pc = new Native({ ...config, iceTransportPolicy: 'relay' });
+      window.peerConnections.push(pc);
+      return pc;
     }
     TurnOnly.prototype = Native.prototype;
     window.RTCPeerConnection = TurnOnly;
@@ -137,5 +140,10 @@ test('when ICE fails the members stay connected through the relay, and the page 
   await post(bob.page, 'and back through the relay');
   await alice.page.locator('.ops li', { hasText: 'and back through the relay' }).waitFor({ timeout: 30_000 });
   assert.equal(await bob.page.locator('.peers li.link-direct').count(), 0, 'Bob has no direct connection');
+  // The failed attempts left nothing open: every peer connection Bob made
+  // is closed, and with it its data channels.
+  const states = await bob.page.evaluate(() => window.peerConnections.map((pc) => pc.signalingState));
+  assert.ok(states.length >= 1, 'Bob tried');
+  assert.deepEqual(states.filter((s) => s !== 'closed'), []);
   assert.deepEqual([...alice.errors, ...bob.errors], []);
 });
