@@ -62,17 +62,18 @@ pub fn parse_webrtc_addr(addr: &Multiaddr) -> Option<(Multiaddr, PeerId)> {
     Some((circuit, peer))
 }
 
-/// The relay a `<relay>/p2p/<id>/p2p-circuit/webrtc/p2p/<peer>` address
-/// goes through.
-fn relay_of(addr: &Multiaddr) -> Option<PeerId> {
-    let (circuit, _) = parse_webrtc_addr(addr)?;
+/// The relay a circuit address (`<relay>/p2p/<id>/p2p-circuit[/webrtc]/p2p/
+/// <peer>`) goes through, and the relay's own address.
+fn relay_of(addr: &Multiaddr) -> Option<(PeerId, Multiaddr)> {
+    let mut relay = Multiaddr::empty();
     let mut last = None;
-    for p in circuit.iter() {
+    for p in addr.iter() {
         match p {
+            Protocol::P2pCircuit => return last.map(|peer| (peer, relay)),
             Protocol::P2p(peer) => last = Some(peer),
-            Protocol::P2pCircuit => return last,
             _ => {}
         }
+        relay.push(p);
     }
     None
 }
@@ -155,18 +156,21 @@ impl Direct {
     }
 
     /// Dials `addr`, keeping track of it if it is a direct one (so that
-    /// identify does not set off a second dial to the same peer). A direct
-    /// one waits until its relay is connected: the circuit to signal over
-    /// cannot be dialled while the relay itself still is.
+    /// identify does not set off a second dial to the same peer). A
+    /// circuit, or a direct address signalled over one, waits until its
+    /// relay is connected: a circuit dialled while the relay itself still
+    /// is gets refused (and would be tried again only a redial later).
     pub(super) fn dial(
         &mut self,
         swarm: &mut Swarm<Behaviour>,
         addr: &Multiaddr,
     ) -> Result<(), DialError> {
-        if let Some(relay) = relay_of(addr).filter(|r| !swarm.is_connected(r)) {
+        if let Some((relay, at)) = relay_of(addr).filter(|(r, _)| !swarm.is_connected(r)) {
             if !self.waiting.iter().any(|(_, a)| a == addr) {
                 self.waiting.push((relay, addr.clone()));
             }
+            // The relay itself, unless it is being dialled already.
+            let _ = swarm.dial(DialOpts::peer_id(relay).addresses(vec![at]).build());
             return Ok(());
         }
         let opts = DialOpts::from(addr.clone());
@@ -338,10 +342,15 @@ mod tests {
             .expect("valid");
         let (circuit, to) = parse_webrtc_addr(&addr).expect("valid");
         assert_eq!(to, peer);
-        assert_eq!(
-            relay_of(&addr).map(|r| r.to_string()).as_deref(),
-            Some("12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN")
-        );
+        for through in [&addr, &circuit] {
+            let (id, at) = relay_of(through).expect("a circuit");
+            assert_eq!(
+                id.to_string(),
+                "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"
+            );
+            assert_eq!(at.to_string(), relay);
+        }
+        assert_eq!(relay_of(&relay.parse().expect("valid")), None);
         assert_eq!(
             circuit.to_string(),
             format!("{relay}/p2p-circuit/p2p/{peer}")
