@@ -63,15 +63,16 @@ pub fn parse_webrtc_addr(addr: &Multiaddr) -> Option<(Multiaddr, PeerId)> {
 }
 
 /// The relay a circuit address (`<relay>/p2p/<id>/p2p-circuit[/webrtc]/p2p/
-/// <peer>`) goes through, and the relay's own address.
-fn relay_of(addr: &Multiaddr) -> Option<(PeerId, Multiaddr)> {
+/// <peer>`, or an accepted `<relay>/p2p/<id>/p2p-circuit`) goes through, and
+/// the relay's own address.
+pub(super) fn relay_of(addr: &Multiaddr) -> Option<(PeerId, Multiaddr)> {
     let mut relay = Multiaddr::empty();
-    let mut last = None;
     for p in addr.iter() {
-        match p {
-            Protocol::P2pCircuit => return last.map(|peer| (peer, relay)),
-            Protocol::P2p(peer) => last = Some(peer),
-            _ => {}
+        if p == Protocol::P2pCircuit {
+            let Some(Protocol::P2p(peer)) = relay.iter().last() else {
+                return None;
+            };
+            return Some((peer, relay));
         }
         relay.push(p);
     }
@@ -132,7 +133,7 @@ pub(super) struct Direct {
     tried: HashMap<PeerId, u64>,
     /// Direct dials under way.
     dialling: HashMap<ConnectionId, PeerId>,
-    /// `/webrtc` addresses to dial once their relay is connected.
+    /// Circuit and `/webrtc` addresses to dial once their relay is connected.
     waiting: Vec<(PeerId, Multiaddr)>,
     /// Why the last direct connection could not be made, if one failed.
     last_error: Option<String>,

@@ -19,7 +19,6 @@ use futures::StreamExt;
 use futures::channel::{mpsc, oneshot};
 use libp2p::core::transport::PortUse;
 use libp2p::core::{ConnectedPoint, Endpoint};
-use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{
     ConnectionDenied, ConnectionId, DialError, FromSwarm, NetworkBehaviour, THandler,
@@ -70,14 +69,7 @@ impl CircuitRelays {
 /// The relay a connection goes through, from its endpoint: a dialled
 /// `<relay>/p2p-circuit/p2p/<peer>` or an accepted `<relay>/p2p-circuit`.
 pub fn relay_of(endpoint: &ConnectedPoint) -> Option<Multiaddr> {
-    let mut relay = Multiaddr::empty();
-    for p in address(endpoint).iter() {
-        if p == Protocol::P2pCircuit {
-            return matches!(relay.iter().last(), Some(Protocol::P2p(_))).then_some(relay);
-        }
-        relay.push(p);
-    }
-    None
+    super::direct::relay_of(address(endpoint)).map(|(_, relay)| relay)
 }
 
 /// The behaviour.
